@@ -1,0 +1,34 @@
+//! Tower middleware for Adyen webhooks: correct, safe and boring.
+//!
+//! [`VerifyWebhookLayer`] wraps any service (an axum router, a hyper service, a plain
+//! `tower::Service`). It buffers the body with a limit, verifies the HMAC signature of every
+//! notification item (or of the raw body, for header-signed webhooks), rejects what fails,
+//! hands typed, verified [`Notifications`] to the inner service through the request extensions,
+//! and answers Adyen `[accepted]` only after the inner service has succeeded.
+//!
+//! It fails closed: a forged, tampered or unsigned notification, or a wrong key, gets a `401` and
+//! is never acknowledged, so Adyen keeps it and delivers it again once the problem is fixed.
+//! Nothing is acknowledged that the inner service did not take.
+//!
+//! - [`webhook`]: the middleware, with an example.
+//! - [`notification`]: the typed notifications.
+//! - [`signature`]: how signatures are computed and checked ([`HmacKey`], [`HmacKeys`]), and the
+//!   signer for tests.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![deny(unreachable_pub)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod notification;
+pub mod signature;
+pub mod webhook;
+
+pub use self::notification::{
+    AdditionalData, Amount, EventCode, NotificationRequest, NotificationRequestItem,
+};
+pub use self::signature::{signing_string, HmacKey, HmacKeys, KeyError, Verified, VerifyError};
+pub use self::webhook::{
+    Notifications, Policy, RejectedItem, RejectedItems, SignedWebhook, VerifyWebhook,
+    VerifyWebhookLayer, WebhookBody,
+};

@@ -1,0 +1,733 @@
+//! Typed standard notifications: the `notificationItems` envelope Adyen POSTs for payments.
+//!
+//! The types follow what Adyen sends rather than what would be convenient to write:
+//!
+//! - `live` and `success` arrive as the strings `"true"`/`"false"` and are exposed as `bool`.
+//!   Any other value of `success` is rejected: a handler must never have to guess whether a
+//!   payment succeeded.
+//! - `eventCode` is an open set ([`EventCode::Other`] keeps codes this crate has not heard of),
+//!   so a new code never breaks parsing or verification.
+//! - A missing or `null` string field is the empty string, the value it is signed as.
+//! - `additionalData` is kept whole; keys Adyen adds tomorrow are there too.
+//! - Unknown fields are ignored.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::ser::{SerializeMap, SerializeStruct, Serializer};
+use serde::{Deserialize, Serialize};
+
+/// A standard notification request: the whole body Adyen POSTs.
+///
+/// It holds one item in practice, but may hold several; every item is verified and handed over.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotificationRequest {
+    /// `true` for the live environment, from the string `live`. Not covered by the signature.
+    pub live: bool,
+    /// The items, in the order they were sent.
+    pub items: Vec<NotificationRequestItem>,
+}
+
+impl NotificationRequest {
+    /// Parses a request body.
+    ///
+    /// The error says what is wrong in a few words, and is safe to send back to the client: it
+    /// never quotes the body.
+    pub fn from_slice(body: &[u8]) -> Result<Self, ParseError> {
+        serde_json::from_slice(body).map_err(ParseError)
+    }
+
+    /// Serializes the request as Adyen does (`live` and `success` as strings).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a notification request always serializes")
+    }
+}
+
+/// Why a body is not a standard notification request.
+#[derive(Debug)]
+pub struct ParseError(serde_json::Error);
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // serde_json's messages name the field and the position, never the data.
+        write!(f, "not an Adyen notification: {}", self.0)
+    }
+}
+
+impl std::error::Error for ParseError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
+
+/// One notification: a `NotificationRequestItem`.
+///
+/// Only `pspReference`, `originalReference`, `merchantAccountCode`, `merchantReference`,
+/// `amount`, `eventCode` and `success` are covered by the HMAC signature; every other field is
+/// unauthenticated and must not be trusted for anything that matters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotificationRequestItem {
+    /// Adyen's unique reference of the payment or modification.
+    pub psp_reference: String,
+    /// On modifications (capture, refund...), the `pspReference` of the original payment.
+    pub original_reference: String,
+    /// The merchant account that processed the payment.
+    pub merchant_account_code: String,
+    /// The merchant's own reference of the payment.
+    pub merchant_reference: String,
+    /// The amount, in minor units. `None` when the item carries no amount.
+    pub amount: Option<Amount>,
+    /// What happened.
+    pub event_code: EventCode,
+    /// Whether it succeeded.
+    pub success: bool,
+    /// When it happened, as Adyen wrote it (ISO 8601 with offset). Unsigned.
+    pub event_date: String,
+    /// Refusal reason, or `authCode:last4:expiry` on card authorisations, or the download URL on
+    /// `REPORT_AVAILABLE`. Unsigned.
+    pub reason: String,
+    /// The payment method (`visa`, `ideal`...). Unsigned.
+    pub payment_method: String,
+    /// Modifications now possible on the payment (`CAPTURE`, `REFUND`...). Unsigned.
+    pub operations: Vec<String>,
+    /// Everything in `additionalData`, including the signature. Unsigned apart from the
+    /// signature itself.
+    pub additional_data: AdditionalData,
+}
+
+impl NotificationRequestItem {
+    /// An item with the given references and event code, and every other field empty.
+    ///
+    /// Meant for tests and tools: fill in the rest through the public fields, then sign it with
+    /// [`HmacKey::sign_item`](crate::HmacKey::sign_item).
+    pub fn new(psp_reference: impl Into<String>, event_code: impl Into<EventCode>) -> Self {
+        Self {
+            psp_reference: psp_reference.into(),
+            original_reference: String::new(),
+            merchant_account_code: String::new(),
+            merchant_reference: String::new(),
+            amount: None,
+            event_code: event_code.into(),
+            success: true,
+            event_date: String::new(),
+            reason: String::new(),
+            payment_method: String::new(),
+            operations: Vec::new(),
+            additional_data: AdditionalData::default(),
+        }
+    }
+
+    /// The `hmacSignature` from `additionalData`, if any.
+    pub fn hmac_signature(&self) -> Option<&str> {
+        self.additional_data.get("hmacSignature")
+    }
+
+    /// Whether this is a test webhook sent from the Customer Area (`pspReference` starting with
+    /// `test_`).
+    pub fn is_test(&self) -> bool {
+        self.psp_reference.starts_with("test_")
+    }
+}
+
+/// An amount in minor units (`1130` EUR is 11.30 EUR).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Amount {
+    /// Three-letter ISO 4217 code.
+    #[serde(default, deserialize_with = "string_or_null")]
+    pub currency: String,
+    /// The value in minor units.
+    pub value: i64,
+}
+
+impl Amount {
+    /// An amount of `value` minor units of `currency`.
+    pub fn new(value: i64, currency: impl Into<String>) -> Self {
+        Self {
+            currency: currency.into(),
+            value,
+        }
+    }
+}
+
+/// The `additionalData` map of an item: string keys and string values.
+///
+/// Adyen adds keys all the time; all of them are kept. The accessors cover the common ones.
+/// Values that are not strings in the body (which Adyen does not send) are kept as their JSON
+/// text rather than failing the notification, since none of them is signed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AdditionalData(BTreeMap<String, String>);
+
+impl AdditionalData {
+    /// The value of `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).map(String::as_str)
+    }
+
+    /// Sets `key` to `value`, returning the previous value.
+    pub fn insert(&mut self, key: impl Into<String>, value: impl Into<String>) -> Option<String> {
+        self.0.insert(key.into(), value.into())
+    }
+
+    /// Removes `key`, returning its value.
+    pub fn remove(&mut self, key: &str) -> Option<String> {
+        self.0.remove(key)
+    }
+
+    /// All entries, sorted by key.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `authCode`: the issuer's authorisation code.
+    pub fn auth_code(&self) -> Option<&str> {
+        self.get("authCode")
+    }
+
+    /// `cardSummary`: the last four digits of the card.
+    pub fn card_summary(&self) -> Option<&str> {
+        self.get("cardSummary")
+    }
+
+    /// `expiryDate`: the card's expiry, `MM/YYYY`.
+    pub fn expiry_date(&self) -> Option<&str> {
+        self.get("expiryDate")
+    }
+
+    /// `avsResult`: the address verification result.
+    pub fn avs_result(&self) -> Option<&str> {
+        self.get("avsResult")
+    }
+
+    /// `cvcResult`: the card verification code result.
+    pub fn cvc_result(&self) -> Option<&str> {
+        self.get("cvcResult")
+    }
+
+    /// `shopperReference`: the merchant's reference of the shopper.
+    pub fn shopper_reference(&self) -> Option<&str> {
+        self.get("shopperReference")
+    }
+
+    /// The stored payment method's reference: `tokenization.storedPaymentMethodId`, or the older
+    /// `recurring.recurringDetailReference`.
+    pub fn stored_payment_method_id(&self) -> Option<&str> {
+        self.get("tokenization.storedPaymentMethodId")
+            .or_else(|| self.get("recurring.recurringDetailReference"))
+    }
+
+    /// `recurring.recurringDetailReference`: the recurring detail reference of a stored payment
+    /// method.
+    pub fn recurring_detail_reference(&self) -> Option<&str> {
+        self.get("recurring.recurringDetailReference")
+    }
+}
+
+impl FromIterator<(String, String)> for AdditionalData {
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(iter: I) -> Self {
+        Self(iter.into_iter().collect())
+    }
+}
+
+macro_rules! event_codes {
+    ($($(#[$doc:meta])* $variant:ident = $code:literal,)+) => {
+        /// An item's `eventCode`.
+        ///
+        /// Adyen keeps adding codes, so the set is open: a code this crate does not know is kept
+        /// verbatim in [`EventCode::Other`], and verifies like any other. Match on the variants
+        /// you handle and let the rest fall through.
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum EventCode {
+            $($(#[$doc])* #[doc = concat!("`", $code, "`")] $variant,)+
+            /// A code not listed here, exactly as Adyen sent it.
+            Other(String),
+        }
+
+        impl EventCode {
+            /// The code exactly as Adyen sends it, which is also how it is signed.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(Self::$variant => $code,)+
+                    Self::Other(code) => code,
+                }
+            }
+
+            fn from_known(code: &str) -> Option<Self> {
+                match code {
+                    $($code => Some(Self::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+event_codes! {
+    AchNotificationOfChange = "ACH_NOTIFICATION_OF_CHANGE",
+    Authorisation = "AUTHORISATION",
+    AuthorisationAdjustment = "AUTHORISATION_ADJUSTMENT",
+    Autorescue = "AUTORESCUE",
+    Cancellation = "CANCELLATION",
+    CancelAutorescue = "CANCEL_AUTORESCUE",
+    CancelOrRefund = "CANCEL_OR_REFUND",
+    Capture = "CAPTURE",
+    CaptureFailed = "CAPTURE_FAILED",
+    Chargeback = "CHARGEBACK",
+    ChargebackReversed = "CHARGEBACK_REVERSED",
+    DirectDebitNoticeOfChangeNotification = "DIRECT_DEBIT_NOTICE_OF_CHANGE_NOTIFICATION",
+    DisputeDefensePeriodEnded = "DISPUTE_DEFENSE_PERIOD_ENDED",
+    Donation = "DONATION",
+    Expire = "EXPIRE",
+    HandledExternally = "HANDLED_EXTERNALLY",
+    InformationSupplied = "INFORMATION_SUPPLIED",
+    IssuerComments = "ISSUER_COMMENTS",
+    IssuerResponseTimeframeExpired = "ISSUER_RESPONSE_TIMEFRAME_EXPIRED",
+    ManualReviewAccept = "MANUAL_REVIEW_ACCEPT",
+    ManualReviewReject = "MANUAL_REVIEW_REJECT",
+    NotificationOfChargeback = "NOTIFICATION_OF_CHARGEBACK",
+    NotificationOfFraud = "NOTIFICATION_OF_FRAUD",
+    OfferClosed = "OFFER_CLOSED",
+    OrderClosed = "ORDER_CLOSED",
+    OrderOpened = "ORDER_OPENED",
+    PaidoutReversed = "PAIDOUT_REVERSED",
+    PayoutDecline = "PAYOUT_DECLINE",
+    PayoutExpire = "PAYOUT_EXPIRE",
+    PayoutThirdparty = "PAYOUT_THIRDPARTY",
+    Pending = "PENDING",
+    PostponedRefund = "POSTPONED_REFUND",
+    PrearbitrationAccepted = "PREARBITRATION_ACCEPTED",
+    PrearbitrationDeclined = "PREARBITRATION_DECLINED",
+    PrearbitrationIssuerWithdrawn = "PREARBITRATION_ISSUER_WITHDRAWN",
+    PrearbitrationLost = "PREARBITRATION_LOST",
+    PrearbitrationOpen = "PREARBITRATION_OPEN",
+    PrearbitrationWon = "PREARBITRATION_WON",
+    RecurringContract = "RECURRING_CONTRACT",
+    Refund = "REFUND",
+    RefundedReversed = "REFUNDED_REVERSED",
+    RefundFailed = "REFUND_FAILED",
+    RefundWithData = "REFUND_WITH_DATA",
+    ReportAvailable = "REPORT_AVAILABLE",
+    RequestForInformation = "REQUEST_FOR_INFORMATION",
+    SchemeArbitration = "SCHEME_ARBITRATION",
+    SchemeArbitrationLost = "SCHEME_ARBITRATION_LOST",
+    SchemeArbitrationWon = "SCHEME_ARBITRATION_WON",
+    SecondChargeback = "SECOND_CHARGEBACK",
+    TechnicalCancel = "TECHNICAL_CANCEL",
+    VoidPendingRefund = "VOID_PENDING_REFUND",
+}
+
+impl fmt::Display for EventCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<&str> for EventCode {
+    fn from(code: &str) -> Self {
+        Self::from_known(code).unwrap_or_else(|| Self::Other(code.to_owned()))
+    }
+}
+
+impl From<String> for EventCode {
+    fn from(code: String) -> Self {
+        Self::from_known(&code).unwrap_or(Self::Other(code))
+    }
+}
+
+impl FromStr for EventCode {
+    type Err = std::convert::Infallible;
+
+    fn from_str(code: &str) -> Result<Self, Self::Err> {
+        Ok(code.into())
+    }
+}
+
+impl Serialize for EventCode {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for EventCode {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(string_or_null(deserializer)?.into())
+    }
+}
+
+// --- Deserialization -----------------------------------------------------------------------------
+
+/// A missing or `null` string is the empty string: that is how it is signed.
+fn string_or_null<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    Option::<String>::deserialize(deserializer).map(Option::unwrap_or_default)
+}
+
+/// `"true"` or `"false"`, as Adyen writes booleans. Anything else names the field in its error.
+fn string_bool<'de, D: Deserializer<'de>>(
+    deserializer: D,
+    field: &'static str,
+) -> Result<bool, D::Error> {
+    struct BoolString(&'static str);
+
+    impl Visitor<'_> for BoolString {
+        type Value = bool;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "`{}` to be the string \"true\" or \"false\"", self.0)
+        }
+
+        fn visit_str<E: de::Error>(self, value: &str) -> Result<bool, E> {
+            match value {
+                "true" => Ok(true),
+                "false" => Ok(false),
+                _ => Err(E::invalid_value(de::Unexpected::Str(value), &self)),
+            }
+        }
+    }
+
+    deserializer.deserialize_any(BoolString(field))
+}
+
+impl<'de> Deserialize<'de> for NotificationRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Envelope {
+            #[serde(default, deserialize_with = "live")]
+            live: bool,
+            notification_items: Vec<Wrapper>,
+        }
+
+        #[derive(Deserialize)]
+        struct Wrapper {
+            #[serde(rename = "NotificationRequestItem")]
+            item: NotificationRequestItem,
+        }
+
+        fn live<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+            string_bool(deserializer, "live")
+        }
+
+        let envelope = Envelope::deserialize(deserializer)?;
+        Ok(Self {
+            live: envelope.live,
+            items: envelope
+                .notification_items
+                .into_iter()
+                .map(|w| w.item)
+                .collect(),
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for NotificationRequestItem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Raw {
+            #[serde(default, deserialize_with = "string_or_null")]
+            psp_reference: String,
+            #[serde(default, deserialize_with = "string_or_null")]
+            original_reference: String,
+            #[serde(default, deserialize_with = "string_or_null")]
+            merchant_account_code: String,
+            #[serde(default, deserialize_with = "string_or_null")]
+            merchant_reference: String,
+            #[serde(default)]
+            amount: Option<Amount>,
+            #[serde(default = "empty_event_code")]
+            event_code: EventCode,
+            #[serde(deserialize_with = "success", default = "missing_success")]
+            success: Success,
+            #[serde(default, deserialize_with = "string_or_null")]
+            event_date: String,
+            #[serde(default, deserialize_with = "string_or_null")]
+            reason: String,
+            #[serde(default, deserialize_with = "string_or_null")]
+            payment_method: String,
+            #[serde(default, deserialize_with = "operations")]
+            operations: Vec<String>,
+            #[serde(default)]
+            additional_data: AdditionalData,
+        }
+
+        // `success` may not be left out: a missing value must fail rather than read as `false`.
+        struct Success(Option<bool>);
+
+        fn success<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Success, D::Error> {
+            string_bool(deserializer, "success").map(|b| Success(Some(b)))
+        }
+
+        fn missing_success() -> Success {
+            Success(None)
+        }
+
+        fn empty_event_code() -> EventCode {
+            EventCode::Other(String::new())
+        }
+
+        fn operations<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+            Option::<Vec<String>>::deserialize(deserializer).map(Option::unwrap_or_default)
+        }
+
+        let raw = Raw::deserialize(deserializer)?;
+        let success = raw
+            .success
+            .0
+            .ok_or_else(|| de::Error::missing_field("success"))?;
+        Ok(Self {
+            psp_reference: raw.psp_reference,
+            original_reference: raw.original_reference,
+            merchant_account_code: raw.merchant_account_code,
+            merchant_reference: raw.merchant_reference,
+            amount: raw.amount,
+            event_code: raw.event_code,
+            success,
+            event_date: raw.event_date,
+            reason: raw.reason,
+            payment_method: raw.payment_method,
+            operations: raw.operations,
+            additional_data: raw.additional_data,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for AdditionalData {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct MapVisitor;
+
+        impl<'de> Visitor<'de> for MapVisitor {
+            type Value = AdditionalData;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object of strings")
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(AdditionalData::default())
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries = BTreeMap::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    match map.next_value::<serde_json::Value>()? {
+                        serde_json::Value::String(s) => {
+                            entries.insert(key, s);
+                        }
+                        serde_json::Value::Null => {}
+                        other => {
+                            entries.insert(key, other.to_string());
+                        }
+                    }
+                }
+                Ok(AdditionalData(entries))
+            }
+        }
+
+        deserializer.deserialize_any(MapVisitor)
+    }
+}
+
+// --- Serialization: the exact shape Adyen sends ---------------------------------------------------
+
+impl Serialize for NotificationRequest {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        struct Wrapper<'a>(&'a NotificationRequestItem);
+
+        impl Serialize for Wrapper<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut map = serializer.serialize_map(Some(1))?;
+                map.serialize_entry("NotificationRequestItem", self.0)?;
+                map.end()
+            }
+        }
+
+        let items: Vec<Wrapper<'_>> = self.items.iter().map(Wrapper).collect();
+        let mut s = serializer.serialize_struct("NotificationRequest", 2)?;
+        s.serialize_field("live", bool_str(self.live))?;
+        s.serialize_field("notificationItems", &items)?;
+        s.end()
+    }
+}
+
+impl Serialize for NotificationRequestItem {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("NotificationRequestItem", 12)?;
+        s.serialize_field("additionalData", &self.additional_data)?;
+        if let Some(amount) = &self.amount {
+            s.serialize_field("amount", amount)?;
+        }
+        s.serialize_field("eventCode", &self.event_code)?;
+        s.serialize_field("eventDate", &self.event_date)?;
+        s.serialize_field("merchantAccountCode", &self.merchant_account_code)?;
+        s.serialize_field("merchantReference", &self.merchant_reference)?;
+        s.serialize_field("operations", &self.operations)?;
+        s.serialize_field("originalReference", &self.original_reference)?;
+        s.serialize_field("paymentMethod", &self.payment_method)?;
+        s.serialize_field("pspReference", &self.psp_reference)?;
+        s.serialize_field("reason", &self.reason)?;
+        s.serialize_field("success", bool_str(self.success))?;
+        s.end()
+    }
+}
+
+impl Serialize for AdditionalData {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+fn bool_str(b: bool) -> &'static str {
+    if b {
+        "true"
+    } else {
+        "false"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BODY: &str = r#"{"live": "false",
+     "notificationItems": [
+       {"NotificationRequestItem": {
+          "additionalData": {"hmacSignature": "coqCmt/IZ4E3CzPvMY8zTjQVL5hYJUiBRg8UU+iCWo0=", "authCode": "58747"},
+          "amount": {"currency": "EUR", "value": 1130},
+          "eventCode": "AUTHORISATION", "eventDate": "2021-01-01T01:00:00+01:00",
+          "merchantAccountCode": "TestMerchant", "merchantReference": "TestPayment-1407325143704",
+          "originalReference": "", "paymentMethod": "visa", "pspReference": "7914073381342284",
+          "reason": "1234:7777:12/2012", "success": "true", "operations": ["CANCEL", "CAPTURE", "REFUND"]}}]}"#;
+
+    #[test]
+    fn parses_the_documented_example() {
+        let request = NotificationRequest::from_slice(BODY.as_bytes()).unwrap();
+        assert!(!request.live);
+        let item = &request.items[0];
+        assert_eq!(item.psp_reference, "7914073381342284");
+        assert_eq!(item.event_code, EventCode::Authorisation);
+        assert!(item.success);
+        assert_eq!(item.amount, Some(Amount::new(1130, "EUR")));
+        assert_eq!(item.additional_data.auth_code(), Some("58747"));
+        assert_eq!(
+            item.hmac_signature(),
+            Some("coqCmt/IZ4E3CzPvMY8zTjQVL5hYJUiBRg8UU+iCWo0=")
+        );
+        assert_eq!(item.operations, ["CANCEL", "CAPTURE", "REFUND"]);
+    }
+
+    #[test]
+    fn round_trips_through_json() {
+        let request = NotificationRequest::from_slice(BODY.as_bytes()).unwrap();
+        let again = NotificationRequest::from_slice(request.to_json().as_bytes()).unwrap();
+        assert_eq!(request, again);
+    }
+
+    #[test]
+    fn unknown_event_codes_are_kept_verbatim() {
+        let body = BODY.replace("AUTHORISATION", "SOMETHING_NEW");
+        let request = NotificationRequest::from_slice(body.as_bytes()).unwrap();
+        assert_eq!(
+            request.items[0].event_code,
+            EventCode::Other("SOMETHING_NEW".into())
+        );
+        assert_eq!(request.items[0].event_code.as_str(), "SOMETHING_NEW");
+        assert_eq!(EventCode::from("REFUND"), EventCode::Refund);
+    }
+
+    #[test]
+    fn success_must_be_a_true_or_false_string() {
+        for bad in [
+            r#""success": true"#,
+            r#""success": "TRUE""#,
+            r#""success": null"#,
+        ] {
+            let body = BODY.replace(r#""success": "true""#, bad);
+            let err = NotificationRequest::from_slice(body.as_bytes()).unwrap_err();
+            assert!(err.to_string().contains("success"), "{bad}: {err}");
+        }
+        let body = BODY.replace(r#""success": "true","#, "");
+        let err = NotificationRequest::from_slice(body.as_bytes()).unwrap_err();
+        assert!(err.to_string().contains("success"), "{err}");
+    }
+
+    #[test]
+    fn missing_and_null_strings_are_empty() {
+        let body = BODY.replace(r#""originalReference": "", "#, "").replace(
+            r#""merchantReference": "TestPayment-1407325143704""#,
+            r#""merchantReference": null"#,
+        );
+        let item = &NotificationRequest::from_slice(body.as_bytes())
+            .unwrap()
+            .items[0];
+        assert_eq!(item.original_reference, "");
+        assert_eq!(item.merchant_reference, "");
+    }
+
+    #[test]
+    fn amounts_must_be_integers() {
+        for bad in [
+            r#""value": "1130""#,
+            r#""value": 11.30"#,
+            r#""value": 1e400"#,
+            r#""value": 99999999999999999999"#,
+        ] {
+            let body = BODY.replace(r#""value": 1130"#, bad);
+            assert!(
+                NotificationRequest::from_slice(body.as_bytes()).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn non_string_additional_data_is_kept_as_json_text() {
+        let body = BODY.replace(
+            r#""authCode": "58747""#,
+            r#""authCode": 58747, "nested": {"a": 1}"#,
+        );
+        let item = &NotificationRequest::from_slice(body.as_bytes())
+            .unwrap()
+            .items[0];
+        assert_eq!(item.additional_data.auth_code(), Some("58747"));
+        assert_eq!(item.additional_data.get("nested"), Some(r#"{"a":1}"#));
+    }
+
+    #[test]
+    fn duplicate_fields_are_rejected() {
+        let body = BODY.replace(
+            r#""pspReference": "7914073381342284","#,
+            r#""pspReference": "7914073381342284", "pspReference": "other","#,
+        );
+        assert!(NotificationRequest::from_slice(body.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn wrong_shapes_are_errors_not_panics() {
+        for body in [
+            "",
+            "[]",
+            "{}",
+            "null",
+            r#"{"notificationItems": {}}"#,
+            r#"{"notificationItems": [{}]}"#,
+            "{\"live\":",
+        ] {
+            assert!(
+                NotificationRequest::from_slice(body.as_bytes()).is_err(),
+                "{body}"
+            );
+        }
+    }
+}

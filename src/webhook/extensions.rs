@@ -1,0 +1,150 @@
+//! What the middleware puts in the request extensions for the inner service.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use crate::notification::{EventCode, NotificationRequestItem};
+use crate::signature::VerifyError;
+
+/// The verified items of a standard notification request, in the order they were sent.
+///
+/// Inserted in the request extensions before the inner service is called. Cloning is cheap (one
+/// reference count). Read it with `axum::Extension<Notifications>` or
+/// `req.extensions().get::<Notifications>()`; it dereferences to a slice of items.
+#[derive(Clone, Debug)]
+pub struct Notifications {
+    inner: Arc<NotificationsInner>,
+}
+
+#[derive(Debug)]
+struct NotificationsInner {
+    live: bool,
+    items: Vec<NotificationRequestItem>,
+}
+
+impl Notifications {
+    pub(crate) fn new(live: bool, items: Vec<NotificationRequestItem>) -> Self {
+        Self {
+            inner: Arc::new(NotificationsInner { live, items }),
+        }
+    }
+
+    /// Whether the request came from the live environment. Not covered by the signature: use the
+    /// merchant account or the key to tell environments apart where it matters.
+    pub fn live(&self) -> bool {
+        self.inner.live
+    }
+
+    /// The verified items.
+    pub fn items(&self) -> &[NotificationRequestItem] {
+        &self.inner.items
+    }
+}
+
+impl Deref for Notifications {
+    type Target = [NotificationRequestItem];
+
+    fn deref(&self) -> &Self::Target {
+        &self.inner.items
+    }
+}
+
+impl<'a> IntoIterator for &'a Notifications {
+    type Item = &'a NotificationRequestItem;
+    type IntoIter = std::slice::Iter<'a, NotificationRequestItem>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.inner.items.iter()
+    }
+}
+
+/// Items that failed verification and were left out of [`Notifications`].
+///
+/// Only [`Policy::ForwardVerified`](super::Policy::ForwardVerified) lets a request with such
+/// items through; under the default policy the request is rejected and this is always empty.
+/// It is inserted on every standard notification request, so an extractor for it never fails.
+#[derive(Clone, Debug, Default)]
+pub struct RejectedItems {
+    items: Arc<[RejectedItem]>,
+}
+
+impl RejectedItems {
+    pub(crate) fn new(items: Vec<RejectedItem>) -> Self {
+        Self {
+            items: items.into(),
+        }
+    }
+}
+
+impl Deref for RejectedItems {
+    type Target = [RejectedItem];
+
+    fn deref(&self) -> &Self::Target {
+        &self.items
+    }
+}
+
+/// An item that failed verification. Only its references are kept: none of its content can be
+/// trusted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RejectedItem {
+    /// Its position in the request, from 0.
+    pub index: usize,
+    /// The `pspReference` it claimed.
+    pub psp_reference: String,
+    /// The `eventCode` it claimed.
+    pub event_code: EventCode,
+    /// Why it was rejected.
+    pub error: VerifyError,
+}
+
+/// A verified header-signed webhook (Balance Platform, Management API, transfers, reports...).
+///
+/// Inserted in the request extensions once `HmacSignature` matched the exact body bytes. Cloning
+/// is cheap.
+#[derive(Clone, Debug)]
+pub struct SignedWebhook {
+    inner: Arc<SignedWebhookInner>,
+}
+
+#[derive(Debug)]
+struct SignedWebhookInner {
+    body: Bytes,
+    json: serde_json::Value,
+}
+
+impl SignedWebhook {
+    pub(crate) fn new(body: Bytes, json: serde_json::Value) -> Self {
+        Self {
+            inner: Arc::new(SignedWebhookInner { body, json }),
+        }
+    }
+
+    /// The exact bytes that were verified.
+    pub fn body(&self) -> &Bytes {
+        &self.inner.body
+    }
+
+    /// The body, parsed.
+    pub fn json(&self) -> &serde_json::Value {
+        &self.inner.json
+    }
+
+    /// The webhook `type`, such as `balancePlatform.accountHolder.created`, when the body has one.
+    pub fn webhook_type(&self) -> Option<&str> {
+        self.inner.json.get("type")?.as_str()
+    }
+
+    /// The `environment` (`test` or `live`), when the body has one.
+    pub fn environment(&self) -> Option<&str> {
+        self.inner.json.get("environment")?.as_str()
+    }
+
+    /// The body deserialized into `T`.
+    pub fn deserialize<T: serde::de::DeserializeOwned>(&self) -> serde_json::Result<T> {
+        serde_json::from_slice(&self.inner.body)
+    }
+}

@@ -1,0 +1,210 @@
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+use http::request::Parts;
+use http::{Request, Response, StatusCode};
+use http_body::Body;
+use pin_project_lite::pin_project;
+use tower_service::Service;
+
+use super::layer::Config;
+use super::verify::{self, Rejection};
+use super::{ResponseBody, WebhookBody};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+pin_project! {
+    /// Response future of [`VerifyWebhook`](super::VerifyWebhook).
+    pub struct ResponseFuture<B, S>
+    where
+        S: Service<Request<WebhookBody>>,
+    {
+        #[pin]
+        state: State<B, S, S::Future>,
+        config: Arc<Config>,
+    }
+}
+
+pin_project! {
+    #[project = StateProj]
+    enum State<B, S, F> {
+        // Rejected before the body was read.
+        Rejected {
+            rejection: Option<Rejection>,
+        },
+        Buffering {
+            #[pin]
+            body: B,
+            buffer: Buffer,
+            parts: Option<Parts>,
+            // Ready: `poll_ready` returned `Ready(Ok)` for this very instance.
+            inner: Option<S>,
+        },
+        Calling {
+            #[pin]
+            future: F,
+        },
+    }
+}
+
+impl<B, S> ResponseFuture<B, S>
+where
+    S: Service<Request<WebhookBody>>,
+{
+    pub(crate) fn new(req: Request<B>, inner: S, config: Arc<Config>) -> Self {
+        let (parts, body) = req.into_parts();
+        let state = match verify::before_body(&config, &parts.headers) {
+            Err(rejection) => State::Rejected {
+                rejection: Some(rejection),
+            },
+            Ok(()) => State::Buffering {
+                body,
+                buffer: Buffer::default(),
+                parts: Some(parts),
+                inner: Some(inner),
+            },
+        };
+        Self { state, config }
+    }
+}
+
+impl<B, S, ResBody> Future for ResponseFuture<B, S>
+where
+    S: Service<Request<WebhookBody>, Response = Response<ResBody>>,
+    B: Body,
+    B::Error: Into<BoxError>,
+{
+    type Output = Result<Response<ResponseBody<ResBody>>, S::Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        loop {
+            match this.state.as_mut().project() {
+                StateProj::Rejected { rejection } => {
+                    let rejection = rejection.take().expect("future polled after completion");
+                    return Poll::Ready(Ok(rejection.into_response()));
+                }
+                StateProj::Buffering {
+                    body,
+                    buffer,
+                    parts,
+                    inner,
+                } => {
+                    let bytes =
+                        match ready!(buffer.poll_collect(body, this.config.max_body_bytes, cx)) {
+                            Ok(bytes) => bytes,
+                            Err(rejection) => return Poll::Ready(Ok(rejection.into_response())),
+                        };
+                    let mut parts = parts.take().expect("future polled after completion");
+                    let mut inner = inner.take().expect("future polled after completion");
+                    if let Err(rejection) = verify::verify_body(
+                        this.config,
+                        &parts.headers,
+                        &bytes,
+                        &mut parts.extensions,
+                    ) {
+                        return Poll::Ready(Ok(rejection.into_response()));
+                    }
+                    let future = inner.call(Request::from_parts(parts, WebhookBody::new(bytes)));
+                    this.state.set(State::Calling { future });
+                }
+                StateProj::Calling { future } => {
+                    let result = ready!(future.poll(cx));
+                    return Poll::Ready(result.map(|response| acknowledge(response, this.config)));
+                }
+            }
+        }
+    }
+}
+
+/// Only a successful handler gets the webhook acknowledged; anything else goes back to Adyen
+/// untouched, and Adyen delivers the webhook again.
+fn acknowledge<B>(response: Response<B>, config: &Config) -> Response<ResponseBody<B>> {
+    let status = response.status();
+    if !status.is_success() {
+        tracing::warn!(
+            status = status.as_u16(),
+            "Adyen webhook not acknowledged: the handler did not succeed, Adyen will retry"
+        );
+        return response.map(ResponseBody::inner);
+    }
+    tracing::info!(status = status.as_u16(), "Adyen webhook acknowledged");
+    if config.keep_handler_response {
+        return response.map(ResponseBody::inner);
+    }
+    verify::text_response(StatusCode::OK, Bytes::from_static(b"[accepted]"))
+}
+
+/// The body read so far, never larger than the limit.
+///
+/// Nothing is allocated from a declared length: space grows with what actually arrives, and a
+/// body that arrives in one piece is kept without a copy.
+#[derive(Default)]
+struct Buffer {
+    first: Option<Bytes>,
+    rest: Option<BytesMut>,
+    len: usize,
+}
+
+impl Buffer {
+    fn poll_collect<B>(
+        &mut self,
+        mut body: Pin<&mut B>,
+        limit: usize,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<Bytes, Rejection>>
+    where
+        B: Body,
+        B::Error: Into<BoxError>,
+    {
+        loop {
+            // Only `None` ends the body: `is_end_stream` is a hint, and some bodies never set it.
+            let frame = match ready!(body.as_mut().poll_frame(cx)) {
+                None => return Poll::Ready(Ok(self.take())),
+                Some(Ok(frame)) => frame,
+                Some(Err(error)) => return Poll::Ready(Err(body_error(error.into(), limit))),
+            };
+            let Ok(mut data) = frame.into_data() else {
+                continue; // trailers carry nothing that is verified
+            };
+            let size = data.remaining();
+            if size > limit - self.len {
+                tracing::warn!(limit, "Adyen webhook rejected: body too large");
+                return Poll::Ready(Err(Rejection::too_large(limit)));
+            }
+            self.len += size;
+            if let Some(rest) = &mut self.rest {
+                rest.put(data);
+            } else if let Some(first) = self.first.take() {
+                let mut rest = BytesMut::with_capacity(first.len() + size);
+                rest.put(first);
+                rest.put(data);
+                self.rest = Some(rest);
+            } else {
+                self.first = Some(data.copy_to_bytes(size));
+            }
+        }
+    }
+
+    fn take(&mut self) -> Bytes {
+        match self.rest.take() {
+            Some(rest) => rest.freeze(),
+            None => self.first.take().unwrap_or_default(),
+        }
+    }
+}
+
+fn body_error(error: BoxError, limit: usize) -> Rejection {
+    // A limit applied by an outer layer (tower-http's `RequestBodyLimit`) is still a 413.
+    if error.is::<http_body_util::LengthLimitError>() {
+        return Rejection::too_large(limit);
+    }
+    tracing::warn!(%error, "Adyen webhook rejected: the request body failed");
+    Rejection::new(
+        StatusCode::BAD_REQUEST,
+        "the request body could not be read",
+    )
+}

@@ -1,0 +1,134 @@
+use std::sync::Arc;
+
+use tower_layer::Layer;
+
+use super::auth::BasicAuth;
+use super::VerifyWebhook;
+use crate::signature::HmacKeys;
+
+/// The default limit on a request body: 256 KiB. Adyen's bodies are a few KiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// What to do with a standard notification request in which some items fail verification.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Policy {
+    /// Reject the whole request with `401` and leave the inner service uncalled. Nothing is
+    /// acknowledged, Adyen keeps retrying, and a wrong key shows up as failing deliveries rather
+    /// than as lost payments. The default.
+    #[default]
+    RejectRequest,
+    /// Hand the verified items to the inner service (the rejected ones are listed in
+    /// [`RejectedItems`](super::RejectedItems) and logged) and acknowledge if it succeeds.
+    /// The rejected items are then never redelivered. A request in which no item verifies is
+    /// still rejected.
+    ForwardVerified,
+}
+
+/// Which kind of Adyen webhook a layer verifies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// `notificationItems`, each item signed in `additionalData.hmacSignature`.
+    Notifications,
+    /// The raw body signed in the `HmacSignature` header.
+    HmacHeader,
+}
+
+#[derive(Debug)]
+pub(crate) struct Config {
+    pub(crate) mode: Mode,
+    pub(crate) keys: HmacKeys,
+    pub(crate) max_body_bytes: usize,
+    pub(crate) policy: Policy,
+    pub(crate) keep_handler_response: bool,
+    pub(crate) basic_auth: Option<BasicAuth>,
+}
+
+/// Applies [`VerifyWebhook`] to a service: see the [module docs](super).
+///
+/// Cloning is cheap: the configuration is shared.
+#[derive(Clone, Debug)]
+pub struct VerifyWebhookLayer {
+    config: Arc<Config>,
+}
+
+impl VerifyWebhookLayer {
+    /// Verifies standard notifications (payments): every item of `notificationItems` must carry a
+    /// valid `additionalData.hmacSignature` under one of `keys`.
+    pub fn notifications(keys: impl Into<HmacKeys>) -> Self {
+        Self::with_mode(Mode::Notifications, keys.into())
+    }
+
+    /// Verifies header-signed webhooks (Balance Platform, Management API, transfers, reports...):
+    /// the `HmacSignature` header must be the HMAC of the exact body bytes under one of `keys`.
+    pub fn hmac_header(keys: impl Into<HmacKeys>) -> Self {
+        Self::with_mode(Mode::HmacHeader, keys.into())
+    }
+
+    fn with_mode(mode: Mode, keys: HmacKeys) -> Self {
+        for (index, key) in keys.iter().enumerate() {
+            tracing::info!(
+                key = index,
+                kcv = key.check_value(),
+                mode = ?mode,
+                "Adyen webhook HMAC key configured; compare its check value with the Customer Area"
+            );
+        }
+        Self {
+            config: Arc::new(Config {
+                mode,
+                keys,
+                max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+                policy: Policy::default(),
+                keep_handler_response: false,
+                basic_auth: None,
+            }),
+        }
+    }
+
+    fn config_mut(&mut self) -> &mut Config {
+        Arc::get_mut(&mut self.config).expect("the layer is configured before it is cloned")
+    }
+
+    /// Sets the largest body accepted, in bytes; larger ones get `413 Payload Too Large`.
+    /// Defaults to [`DEFAULT_MAX_BODY_BYTES`].
+    #[must_use]
+    pub fn max_body_bytes(mut self, limit: usize) -> Self {
+        self.config_mut().max_body_bytes = limit;
+        self
+    }
+
+    /// Sets what happens when some items of a standard notification fail verification.
+    /// Defaults to [`Policy::RejectRequest`]. Header-signed webhooks have one signature for the
+    /// whole body and are always rejected when it fails.
+    #[must_use]
+    pub fn policy(mut self, policy: Policy) -> Self {
+        self.config_mut().policy = policy;
+        self
+    }
+
+    /// Passes the inner service's own `2xx` response on, instead of replacing it with
+    /// `200 [accepted]`.
+    #[must_use]
+    pub fn keep_handler_response(mut self, keep: bool) -> Self {
+        self.config_mut().keep_handler_response = keep;
+        self
+    }
+
+    /// Requires HTTP Basic auth with these credentials, as set on the webhook in the Customer
+    /// Area. Checked before the body is read; a missing, malformed or wrong `Authorization`
+    /// header gets `401` with a `WWW-Authenticate` challenge.
+    #[must_use]
+    pub fn basic_auth(mut self, username: &str, password: &str) -> Self {
+        self.config_mut().basic_auth = Some(BasicAuth::new(username, password, "Adyen webhooks"));
+        self
+    }
+}
+
+impl<S> Layer<S> for VerifyWebhookLayer {
+    type Service = VerifyWebhook<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        VerifyWebhook::from_config(inner, self.config.clone())
+    }
+}

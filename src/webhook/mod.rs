@@ -1,0 +1,94 @@
+//! Middleware that verifies Adyen webhooks, hands them to the inner service, and acknowledges
+//! them only once it has succeeded.
+//!
+//! For every request, [`VerifyWebhook`]:
+//!
+//! 1. checks HTTP Basic auth, when configured, before reading anything;
+//! 2. buffers the body up to a limit (`413` past it, with or without `Content-Length`; `400` if
+//!    the body fails mid-stream);
+//! 3. verifies it: for standard notifications ([`VerifyWebhookLayer::notifications`]) it parses
+//!    the `notificationItems` envelope (`400` if it is not one) and checks **every** item's
+//!    `additionalData.hmacSignature`; for header-signed webhooks
+//!    ([`VerifyWebhookLayer::hmac_header`]) it checks the `HmacSignature` header against the exact
+//!    bytes, then parses them as JSON. A failed signature is a `401` and the inner service is not
+//!    called, so nothing is acknowledged and Adyen delivers the webhook again;
+//! 4. inserts [`Notifications`] and [`RejectedItems`] (or a [`SignedWebhook`]) in the request
+//!    extensions and calls the inner service with the buffered body ([`WebhookBody`]);
+//! 5. acknowledges: a `2xx` from the inner service becomes `200 [accepted]`; any other response,
+//!    or an error, is passed on untouched, and Adyen retries.
+//!
+//! So the inner service should return `2xx` only once the notifications are safely stored.
+//! Rejections are responses: the inner service's error type is kept, and the middleware drops
+//! into `axum::Router::layer` without `HandleErrorLayer`.
+//!
+//! # Example
+//!
+//! ```
+//! use axum::{routing::post, Extension, Router};
+//! use http::{Request, StatusCode};
+//! use tower::ServiceExt;
+//! use tower_adyen_webhook::{HmacKey, Notifications, NotificationRequest, NotificationRequestItem, VerifyWebhookLayer};
+//!
+//! async fn store(Extension(notifications): Extension<Notifications>) -> StatusCode {
+//!     for item in &notifications {
+//!         // Store it, then return 2xx: the layer answers Adyen with `[accepted]`.
+//!         println!("{} {} success={}", item.event_code, item.psp_reference, item.success);
+//!     }
+//!     StatusCode::NO_CONTENT
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let key: HmacKey = "00727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB1".parse()?;
+//! let app = Router::new()
+//!     .route("/api/webhooks/notifications", post(store))
+//!     .layer(VerifyWebhookLayer::notifications(key.clone()));
+//!
+//! // A notification signed as Adyen would sign it.
+//! let mut item = NotificationRequestItem::new("7914073381342284", "AUTHORISATION");
+//! key.sign_item_in_place(&mut item);
+//! let body = NotificationRequest { live: false, items: vec![item] }.to_json();
+//!
+//! let request = Request::post("/api/webhooks/notifications").body(body.into())?;
+//! let response = app.clone().oneshot(request).await?;
+//! assert_eq!(response.status(), StatusCode::OK);
+//! let ack = axum::body::to_bytes(response.into_body(), 64).await?;
+//! assert_eq!(ack, "[accepted]");
+//!
+//! // A forged one never reaches the handler.
+//! let forged = body.replace("7914073381342284", "7914073381342285");
+//! let request = Request::post("/api/webhooks/notifications").body(forged.into())?;
+//! assert_eq!(app.oneshot(request).await?.status(), StatusCode::UNAUTHORIZED);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Statuses
+//!
+//! | status | when | inner service called |
+//! | --- | --- | --- |
+//! | `200 [accepted]` | the inner service answered `2xx` | yes |
+//! | inner's own | the inner service answered something else | yes |
+//! | `400` | body failed mid-stream, not JSON, not the expected shape, no items | no |
+//! | `401` | Basic auth failed, a signature is missing, malformed or wrong | no |
+//! | `413` | body over the limit (by `Content-Length` or as it streams) | no |
+//!
+//! # Not checked
+//!
+//! The `Content-Type` and the method: the signature authenticates the body, whatever it is
+//! labelled, and routing is the router's business. A body that never ends is for a timeout
+//! (tower-http's `TimeoutLayer`) placed in front.
+
+mod auth;
+mod body;
+mod extensions;
+mod future;
+mod layer;
+mod service;
+mod verify;
+
+pub use self::body::{ResponseBody, WebhookBody};
+pub use self::extensions::{Notifications, RejectedItem, RejectedItems, SignedWebhook};
+pub use self::future::ResponseFuture;
+pub use self::layer::{Policy, VerifyWebhookLayer, DEFAULT_MAX_BODY_BYTES};
+pub use self::service::VerifyWebhook;

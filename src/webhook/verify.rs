@@ -1,0 +1,234 @@
+//! Between the bytes and the inner service: parse, verify, decide, and log the verdict.
+
+use bytes::Bytes;
+use http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
+use http::{HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
+
+use super::extensions::{Notifications, RejectedItem, RejectedItems, SignedWebhook};
+use super::layer::{Config, Mode, Policy};
+use super::ResponseBody;
+use crate::notification::NotificationRequest;
+
+/// The header header-signed webhooks carry their signature in (matched case-insensitively, as
+/// `http` stores header names in lowercase).
+pub(crate) static HMAC_SIGNATURE: HeaderName = HeaderName::from_static("hmacsignature");
+
+/// A request the inner service will not see, and why.
+#[derive(Debug)]
+pub(crate) struct Rejection {
+    status: StatusCode,
+    reason: String,
+    challenge: Option<HeaderValue>,
+}
+
+impl Rejection {
+    pub(crate) fn new(status: StatusCode, reason: impl Into<String>) -> Self {
+        Self {
+            status,
+            reason: reason.into(),
+            challenge: None,
+        }
+    }
+
+    pub(crate) fn unauthorized(challenge: HeaderValue) -> Self {
+        Self {
+            challenge: Some(challenge),
+            ..Self::new(StatusCode::UNAUTHORIZED, "authentication required")
+        }
+    }
+
+    pub(crate) fn too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("body larger than {limit} bytes"),
+        )
+    }
+
+    pub(crate) fn into_response<B>(self) -> Response<ResponseBody<B>> {
+        let mut response = text_response(self.status, format!("{}\n", self.reason));
+        if let Some(challenge) = self.challenge {
+            response.headers_mut().insert(WWW_AUTHENTICATE, challenge);
+        }
+        response
+    }
+}
+
+pub(crate) fn text_response<B>(
+    status: StatusCode,
+    body: impl Into<Bytes>,
+) -> Response<ResponseBody<B>> {
+    let mut response = Response::new(ResponseBody::fixed(body));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
+/// Checks what can be checked before the body is read, so a rejected request costs no buffering.
+pub(crate) fn before_body(config: &Config, headers: &HeaderMap) -> Result<(), Rejection> {
+    if let Some(auth) = &config.basic_auth {
+        if !auth.check(headers) {
+            tracing::warn!("Adyen webhook rejected: missing or wrong Basic auth credentials");
+            return Err(Rejection::unauthorized(auth.challenge().clone()));
+        }
+    }
+    if config.mode == Mode::HmacHeader && !headers.contains_key(&HMAC_SIGNATURE) {
+        tracing::warn!("Adyen webhook rejected: no HmacSignature header");
+        return Err(Rejection::new(
+            StatusCode::UNAUTHORIZED,
+            "no HmacSignature header",
+        ));
+    }
+    if let Some(length) = content_length(headers) {
+        if length > config.max_body_bytes as u64 {
+            tracing::warn!(
+                length,
+                limit = config.max_body_bytes,
+                "Adyen webhook rejected: body too large"
+            );
+            return Err(Rejection::too_large(config.max_body_bytes));
+        }
+    }
+    Ok(())
+}
+
+fn content_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(http::header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Verifies a whole body and puts what the inner service needs into `extensions`.
+pub(crate) fn verify_body(
+    config: &Config,
+    headers: &HeaderMap,
+    body: &Bytes,
+    extensions: &mut http::Extensions,
+) -> Result<(), Rejection> {
+    match config.mode {
+        Mode::Notifications => verify_notifications(config, body, extensions),
+        Mode::HmacHeader => verify_header_signed(config, headers, body, extensions),
+    }
+}
+
+fn verify_notifications(
+    config: &Config,
+    body: &[u8],
+    extensions: &mut http::Extensions,
+) -> Result<(), Rejection> {
+    let request = NotificationRequest::from_slice(body).map_err(|e| {
+        tracing::warn!(error = %e, "Adyen notification rejected: malformed body");
+        Rejection::new(StatusCode::BAD_REQUEST, e.to_string())
+    })?;
+    let total = request.items.len();
+    if total == 0 {
+        tracing::warn!("Adyen notification rejected: no notificationItems");
+        return Err(Rejection::new(
+            StatusCode::BAD_REQUEST,
+            "not an Adyen notification: notificationItems is empty",
+        ));
+    }
+
+    let mut verified = Vec::with_capacity(total);
+    let mut rejected = Vec::new();
+    for (index, item) in request.items.into_iter().enumerate() {
+        match config.keys.verify_item(&item) {
+            Ok(v) => {
+                tracing::debug!(
+                    psp_reference = %item.psp_reference,
+                    event_code = %item.event_code,
+                    key = v.key_index,
+                    "Adyen notification item verified"
+                );
+                verified.push(item);
+            }
+            Err(error) => {
+                tracing::warn!(
+                    psp_reference = %item.psp_reference,
+                    event_code = %item.event_code,
+                    item = index,
+                    error = error.as_str(),
+                    "Adyen notification item failed HMAC verification"
+                );
+                rejected.push(RejectedItem {
+                    index,
+                    psp_reference: item.psp_reference,
+                    event_code: item.event_code,
+                    error,
+                });
+            }
+        }
+    }
+
+    if let Some(first) = rejected.first() {
+        if config.policy == Policy::RejectRequest || verified.is_empty() {
+            tracing::warn!(
+                rejected = rejected.len(),
+                items = total,
+                "Adyen notification rejected: not acknowledged, Adyen will retry"
+            );
+            return Err(Rejection::new(
+                StatusCode::UNAUTHORIZED,
+                format!(
+                    "item {} of {total}: {} ({} of {total} items failed)",
+                    first.index + 1,
+                    first.error,
+                    rejected.len(),
+                ),
+            ));
+        }
+    }
+
+    extensions.insert(Notifications::new(request.live, verified));
+    extensions.insert(RejectedItems::new(rejected));
+    Ok(())
+}
+
+fn verify_header_signed(
+    config: &Config,
+    headers: &HeaderMap,
+    body: &Bytes,
+    extensions: &mut http::Extensions,
+) -> Result<(), Rejection> {
+    let mut signatures = headers.get_all(&HMAC_SIGNATURE).iter();
+    let signature = signatures.next().map(HeaderValue::as_bytes);
+    if signatures.next().is_some() {
+        tracing::warn!("Adyen webhook rejected: several HmacSignature headers");
+        return Err(Rejection::new(
+            StatusCode::UNAUTHORIZED,
+            "more than one HmacSignature header",
+        ));
+    }
+    // Verified before parsing: the signature covers these exact bytes, not their meaning.
+    match config.keys.verify_bytes(body, signature) {
+        Ok(v) => tracing::debug!(key = v.key_index, "Adyen webhook signature verified"),
+        Err(error) => {
+            tracing::warn!(
+                error = error.as_str(),
+                "Adyen webhook failed HMAC verification"
+            );
+            return Err(Rejection::new(StatusCode::UNAUTHORIZED, error.to_string()));
+        }
+    }
+    let json: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+        tracing::warn!(error = %e, "Adyen webhook rejected: signed body is not JSON");
+        Rejection::new(
+            StatusCode::BAD_REQUEST,
+            format!("signed body is not JSON: {e}"),
+        )
+    })?;
+    let webhook = SignedWebhook::new(body.clone(), json);
+    tracing::debug!(
+        webhook_type = webhook.webhook_type().unwrap_or(""),
+        environment = webhook.environment().unwrap_or(""),
+        "Adyen webhook verified"
+    );
+    extensions.insert(webhook);
+    Ok(())
+}
