@@ -24,7 +24,7 @@
 //! # Example
 //!
 //! ```
-//! use axum::{routing::post, Extension, Router};
+//! use axum::{body::Body, routing::post, Extension, Router};
 //! use http::{Request, StatusCode};
 //! use tower::ServiceExt;
 //! use tower_adyen_webhook::{HmacKey, Notifications, NotificationRequest, NotificationRequestItem, VerifyWebhookLayer};
@@ -49,7 +49,7 @@
 //! key.sign_item_in_place(&mut item);
 //! let body = NotificationRequest { live: false, items: vec![item] }.to_json();
 //!
-//! let request = Request::post("/api/webhooks/notifications").body(body.into())?;
+//! let request = Request::post("/api/webhooks/notifications").body(Body::from(body.clone()))?;
 //! let response = app.clone().oneshot(request).await?;
 //! assert_eq!(response.status(), StatusCode::OK);
 //! let ack = axum::body::to_bytes(response.into_body(), 64).await?;
@@ -57,7 +57,7 @@
 //!
 //! // A forged one never reaches the handler.
 //! let forged = body.replace("7914073381342284", "7914073381342285");
-//! let request = Request::post("/api/webhooks/notifications").body(forged.into())?;
+//! let request = Request::post("/api/webhooks/notifications").body(Body::from(forged))?;
 //! assert_eq!(app.oneshot(request).await?.status(), StatusCode::UNAUTHORIZED);
 //! # Ok(())
 //! # }
