@@ -1,0 +1,381 @@
+//! The middleware's behaviour through its public API, driven with `tower::ServiceExt`.
+
+mod common;
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use common::{read, Endless, Frames, Recorder};
+use http::{Request, Response, StatusCode};
+use tower::{Service, ServiceExt};
+use tower_adyen_webhook::{
+    Amount, EventCode, HmacKey, NotificationRequest, NotificationRequestItem, VerifyWebhook,
+    VerifyWebhookLayer, WebhookBody,
+};
+use tower_layer::Layer;
+
+const KEY: &str = "00727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB1";
+
+fn key() -> HmacKey {
+    KEY.parse().unwrap()
+}
+
+fn item(n: usize) -> NotificationRequestItem {
+    let mut item = NotificationRequestItem::new(format!("PSP{n:012}"), EventCode::Authorisation);
+    item.merchant_account_code = "TestMerchant".into();
+    item.merchant_reference = format!("order-{n}");
+    item.amount = Some(Amount::new(1130 + n as i64, "EUR"));
+    key().sign_item_in_place(&mut item);
+    item
+}
+
+fn signed_body(items: usize) -> String {
+    NotificationRequest {
+        live: false,
+        items: (0..items).map(item).collect(),
+    }
+    .to_json()
+}
+
+fn layer() -> VerifyWebhookLayer {
+    VerifyWebhookLayer::notifications(key())
+}
+
+async fn send<B>(
+    layer: VerifyWebhookLayer,
+    recorder: &Recorder,
+    request: Request<B>,
+) -> (StatusCode, String)
+where
+    B: http_body::Body + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    read(
+        layer
+            .layer(recorder.clone())
+            .oneshot(request)
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+fn post<B>(body: B) -> Request<B> {
+    Request::post("/").body(body).unwrap()
+}
+
+#[tokio::test]
+async fn acknowledges_only_after_a_2xx_from_the_handler() {
+    for handler in [StatusCode::OK, StatusCode::CREATED, StatusCode::NO_CONTENT] {
+        let recorder = Recorder::new(handler);
+        let (status, body) = send(layer(), &recorder, post(signed_body(1))).await;
+        assert_eq!((status, body.as_str()), (StatusCode::OK, "[accepted]"));
+        assert_eq!(recorder.calls(), 1);
+    }
+}
+
+#[tokio::test]
+async fn acknowledgement_is_plain_text() {
+    let service = layer().layer(Recorder::ok());
+    let response = service.oneshot(post(signed_body(1))).await.unwrap();
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/plain; charset=utf-8"
+    );
+}
+
+#[tokio::test]
+async fn handler_failures_pass_through_untouched() {
+    for handler in [
+        StatusCode::INTERNAL_SERVER_ERROR,
+        StatusCode::SERVICE_UNAVAILABLE,
+        StatusCode::BAD_REQUEST,
+        StatusCode::FOUND,
+    ] {
+        let recorder = Recorder::new(handler);
+        let (status, body) = send(layer(), &recorder, post(signed_body(1))).await;
+        assert_eq!((status, body.as_str()), (handler, "handler body"));
+        assert_eq!(recorder.calls(), 1);
+    }
+}
+
+#[tokio::test]
+async fn keep_handler_response_passes_the_handlers_2xx_on() {
+    let recorder = Recorder::new(StatusCode::CREATED);
+    let layer = layer().keep_handler_response(true);
+    let (status, body) = send(layer, &recorder, post(signed_body(1))).await;
+    assert_eq!(
+        (status, body.as_str()),
+        (StatusCode::CREATED, "handler body")
+    );
+}
+
+#[tokio::test]
+async fn handler_errors_are_returned_as_errors() {
+    let failing = tower::service_fn(|_req: Request<WebhookBody>| async {
+        Err::<Response<String>, _>("database unavailable")
+    });
+    let result = layer().layer(failing).oneshot(post(signed_body(1))).await;
+    assert_eq!(result.unwrap_err(), "database unavailable");
+}
+
+#[tokio::test]
+async fn rejections_never_call_the_handler() {
+    let valid = signed_body(2);
+    let cases = [
+        ("", StatusCode::BAD_REQUEST, "not an Adyen notification"),
+        (
+            "not json",
+            StatusCode::BAD_REQUEST,
+            "not an Adyen notification",
+        ),
+        (
+            "[1, 2]",
+            StatusCode::BAD_REQUEST,
+            "not an Adyen notification",
+        ),
+        (
+            r#"{"live": "false"}"#,
+            StatusCode::BAD_REQUEST,
+            "notificationItems",
+        ),
+        (
+            r#"{"live": "false", "notificationItems": []}"#,
+            StatusCode::BAD_REQUEST,
+            "empty",
+        ),
+        (
+            r#"{"live": "false", "notificationItems": [{"Other": {}}]}"#,
+            StatusCode::BAD_REQUEST,
+            "NotificationRequestItem",
+        ),
+        (&valid[..valid.len() - 1], StatusCode::BAD_REQUEST, "EOF"),
+    ];
+    for (body, expected, reason) in cases {
+        let recorder = Recorder::ok();
+        let (status, text) = send(layer(), &recorder, post(body.to_owned())).await;
+        assert_eq!(status, expected, "{body:?}: {text}");
+        assert!(text.contains(reason), "{body:?}: {text}");
+        assert_eq!(recorder.calls(), 0, "{body:?}");
+    }
+
+    // One forged item among valid ones: the whole request is refused.
+    let forged = valid.replacen("\"value\":1130", "\"value\":1", 1);
+    assert_ne!(forged, valid);
+    let recorder = Recorder::ok();
+    let (status, text) = send(layer(), &recorder, post(forged)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(text.contains("item 1 of 2"), "{text}");
+    assert_eq!(recorder.calls(), 0);
+}
+
+#[tokio::test]
+async fn a_wrong_key_is_never_acknowledged() {
+    let recorder = Recorder::ok();
+    let other = VerifyWebhookLayer::notifications(HmacKey::from_bytes(&[1; 32]));
+    let (status, _) = send(other, &recorder, post(signed_body(1))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(recorder.calls(), 0);
+}
+
+#[tokio::test]
+async fn body_limit_by_content_length_reads_nothing() {
+    let body = signed_body(1);
+    let frames = Frames::new([body.clone()]);
+    let polled = frames.polled_flag();
+    let request = Request::post("/")
+        .header("content-length", body.len())
+        .body(frames)
+        .unwrap();
+    let recorder = Recorder::ok();
+    let (status, _) = send(layer().max_body_bytes(body.len() - 1), &recorder, request).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(!polled.load(Ordering::SeqCst), "the body was read");
+    assert_eq!(recorder.calls(), 0);
+
+    // A huge declared length is refused up front, and allocates nothing.
+    let request = Request::post("/")
+        .header("content-length", u64::MAX)
+        .body(Endless)
+        .unwrap();
+    let (status, _) = send(layer(), &recorder, request).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn body_limit_without_content_length_is_enforced_while_streaming() {
+    let body = signed_body(3);
+    for (limit, expected) in [
+        (body.len() - 1, StatusCode::PAYLOAD_TOO_LARGE),
+        (body.len(), StatusCode::OK),
+    ] {
+        let recorder = Recorder::ok();
+        let (status, _) = send(
+            layer().max_body_bytes(limit),
+            &recorder,
+            post(Frames::split(body.as_bytes(), 100)),
+        )
+        .await;
+        assert_eq!(status, expected, "limit {limit}");
+        assert_eq!(recorder.calls(), usize::from(expected == StatusCode::OK));
+    }
+}
+
+#[tokio::test]
+async fn a_lying_content_length_does_not_lift_the_limit() {
+    let body = "x".repeat(2000);
+    let request = Request::post("/")
+        .header("content-length", "10")
+        .body(Frames::split(body.as_bytes(), 500))
+        .unwrap();
+    let recorder = Recorder::ok();
+    let (status, _) = send(layer().max_body_bytes(1000), &recorder, request).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn bodies_in_many_frames_verify_like_whole_ones() {
+    let body = signed_body(6);
+    for size in [1, 7, 64, 1000, body.len()] {
+        let recorder = Recorder::ok();
+        let (status, ack) = send(
+            layer(),
+            &recorder,
+            post(Frames::split(body.as_bytes(), size)),
+        )
+        .await;
+        assert_eq!(
+            (status, ack.as_str()),
+            (StatusCode::OK, "[accepted]"),
+            "frames of {size}"
+        );
+        let seen = recorder.last();
+        assert_eq!(seen.notifications.unwrap().len(), 6);
+        assert_eq!(seen.body, body.as_bytes());
+    }
+}
+
+#[tokio::test]
+async fn a_body_that_fails_midway_is_a_bad_request() {
+    let body = signed_body(1);
+    let recorder = Recorder::ok();
+    let (status, text) = send(
+        layer(),
+        &recorder,
+        post(Frames::split(body.as_bytes(), 50).failing()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
+    assert_eq!(recorder.calls(), 0);
+}
+
+#[tokio::test]
+async fn thousands_of_items_are_all_handed_over() {
+    let body = signed_body(3000);
+    let recorder = Recorder::ok();
+    let layer = layer().max_body_bytes(body.len());
+    let (status, _) = send(layer, &recorder, post(body)).await;
+    assert_eq!(status, StatusCode::OK);
+    let notifications = recorder.last().notifications.unwrap();
+    assert_eq!(notifications.len(), 3000);
+    for (n, item) in notifications.iter().enumerate() {
+        assert_eq!(item.merchant_reference, format!("order-{n}"));
+    }
+}
+
+#[tokio::test]
+async fn unknown_event_codes_verify_and_reach_the_handler() {
+    let mut item = NotificationRequestItem::new("PSP1", "BRAND_NEW_EVENT");
+    key().sign_item_in_place(&mut item);
+    let body = NotificationRequest {
+        live: true,
+        items: vec![item],
+    }
+    .to_json();
+    let recorder = Recorder::ok();
+    let (status, _) = send(layer(), &recorder, post(body)).await;
+    assert_eq!(status, StatusCode::OK);
+    let notifications = recorder.last().notifications.unwrap();
+    assert!(notifications.live());
+    assert_eq!(
+        notifications[0].event_code,
+        EventCode::Other("BRAND_NEW_EVENT".into())
+    );
+}
+
+/// A service that must be polled ready before every call, and whose clones start unready: a
+/// middleware that calls a clone instead of the instance it polled fails here.
+#[derive(Default)]
+struct Strict {
+    ready: bool,
+    calls: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Clone for Strict {
+    fn clone(&self) -> Self {
+        Self {
+            ready: false,
+            calls: self.calls.clone(),
+        }
+    }
+}
+
+impl tower::Service<Request<WebhookBody>> for Strict {
+    type Response = Response<String>;
+    type Error = &'static str;
+    type Future = std::future::Ready<Result<Response<String>, &'static str>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.ready = true;
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _req: Request<WebhookBody>) -> Self::Future {
+        if !std::mem::take(&mut self.ready) {
+            return std::future::ready(Err("called without poll_ready"));
+        }
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        std::future::ready(Ok(Response::new(String::new())))
+    }
+}
+
+#[tokio::test]
+async fn only_the_instance_that_was_polled_ready_is_called() {
+    let strict = Strict::default();
+    let calls = strict.calls.clone();
+    let mut service = VerifyWebhook::notifications(strict, key());
+    for _ in 0..3 {
+        let ready = ServiceExt::<Request<String>>::ready(&mut service)
+            .await
+            .unwrap();
+        let response = ready.call(post(signed_body(1))).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn tower_test_mock_sees_exactly_the_verified_request() {
+    let (mock, mut handle) = tower_test::mock::pair::<Request<WebhookBody>, Response<String>>();
+    let service = VerifyWebhook::notifications(mock, key());
+    handle.allow(1);
+    let call = tokio::spawn(service.oneshot(post(signed_body(2))));
+    let (request, respond) = handle.next_request().await.unwrap();
+    let notifications = request
+        .extensions()
+        .get::<tower_adyen_webhook::Notifications>()
+        .unwrap();
+    assert_eq!(notifications.len(), 2);
+    respond.send_response(Response::new(String::new()));
+    assert_eq!(call.await.unwrap().unwrap().status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn service_accessors() {
+    let mut service = layer().layer(Recorder::ok());
+    assert_eq!(service.get_ref().calls(), 0);
+    let _ = service.get_mut();
+    let _inner: Recorder = service.into_inner();
+    let _layer: VerifyWebhookLayer = VerifyWebhook::<Recorder>::layer(key());
+}
