@@ -1,0 +1,123 @@
+//! The server of the end-to-end benchmark, run by `benches/run.sh` under `wrk` on loopback.
+//!
+//! ```text
+//! e2e_server bodies DIR                         # writes DIR/body-NNN.json, prints how many
+//! e2e_server serve bare|layered PORT [LIMIT] [WORKERS]
+//! ```
+//!
+//! `layered` is an axum server whose route is wrapped in `VerifyWebhookLayer` (body limit
+//! `LIMIT`, default 256 KiB); its handler takes the `Notifications` and answers `200`, which
+//! the layer turns into `[accepted]`. `bare` is the same server without the layer: its handler
+//! reads the body and answers `[accepted]`, the least any receiver does. Both run on
+//! `WORKERS` runtime threads (default 1) and stop by themselves after ten minutes.
+//!
+//! The bodies are the valid requests of `tests/data/notifications.jsonl` with each signature
+//! replaced by the one under the server's key, every other byte as it was.
+//!
+//! Run by `cargo bench` with no arguments, it only says how to run it.
+
+mod common;
+
+use std::hint::black_box;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use axum::{routing::post, Extension, Router};
+use bytes::Bytes;
+use http::StatusCode;
+use tower_adyen_webhook::{
+    HmacKey, HmacKeys, NotificationRequest, Notifications, VerifyWebhookLayer,
+};
+
+const LIFETIME: Duration = Duration::from_secs(600);
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match args.as_slice() {
+        ["bodies", dir] => write_bodies(dir),
+        ["serve", mode, port, rest @ ..] => {
+            let port: u16 = port.parse().expect("PORT is a number");
+            let limit = rest
+                .first()
+                .map_or(256 * 1024, |l| l.parse().expect("LIMIT in bytes"));
+            let workers = rest
+                .get(1)
+                .map_or(1, |w| w.parse().expect("WORKERS is a number"));
+            serve(mode, port, limit, workers);
+        }
+        _ => eprintln!("e2e_server: a server for benches/run.sh, which runs it under wrk"),
+    }
+}
+
+/// Re-signs every valid request of the workload with [`common::KEY`], keeping its bytes.
+fn write_bodies(dir: &str) {
+    let key: HmacKey = common::KEY.parse().expect("a valid key");
+    let keys = HmacKeys::new(key.clone());
+    std::fs::create_dir_all(dir).expect("the bodies folder can be created");
+    let cases = common::valid_cases();
+    for (n, case) in cases.iter().enumerate() {
+        let mut body = std::str::from_utf8(&case.body).expect("UTF-8").to_owned();
+        let mut cursor = 0;
+        for item in common::items(case) {
+            let old = item.hmac_signature().expect("a valid item is signed");
+            let new = key.sign_item(&item);
+            // Some bodies escape `/` as `\/`; the new signature is written the same way.
+            let (at, old, new) = match body[cursor..].find(old) {
+                Some(at) => (at, old.to_owned(), new),
+                None => {
+                    let escaped = old.replace('/', "\\/");
+                    let at = body[cursor..]
+                        .find(&escaped)
+                        .expect("the signature is in the body");
+                    (at, escaped, new.replace('/', "\\/"))
+                }
+            };
+            let at = cursor + at;
+            body.replace_range(at..at + old.len(), &new);
+            cursor = at + new.len();
+        }
+        let request = NotificationRequest::from_slice(body.as_bytes()).expect("still parses");
+        for item in &request.items {
+            keys.verify_item(item).expect("re-signed items verify");
+        }
+        let path = format!("{dir}/body-{n:03}.json");
+        std::fs::write(&path, body).unwrap_or_else(|e| panic!("{path}: {e}"));
+    }
+    println!("{}", cases.len());
+}
+
+async fn layered_handler(Extension(notifications): Extension<Notifications>) -> StatusCode {
+    black_box(notifications.len());
+    StatusCode::OK
+}
+
+async fn bare_handler(body: Bytes) -> &'static str {
+    black_box(body.len());
+    "[accepted]"
+}
+
+fn serve(mode: &str, port: u16, limit: usize, workers: usize) {
+    let key: HmacKey = common::KEY.parse().expect("a valid key");
+    let app = match mode {
+        "bare" => Router::new().route("/webhook", post(bare_handler)),
+        "layered" => Router::new()
+            .route("/webhook", post(layered_handler))
+            .layer(VerifyWebhookLayer::notifications(key).max_body_bytes(limit)),
+        _ => panic!("mode is bare or layered, not {mode}"),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .unwrap_or_else(|e| panic!("{addr}: {e}"));
+        println!("listening on {addr}");
+        // Bounded: the server never outlives a forgotten benchmark run.
+        let _ = tokio::time::timeout(LIFETIME, axum::serve(listener, app)).await;
+    });
+}

@@ -1,0 +1,129 @@
+//! The whole layer, one request at a time through `tower::ServiceExt::oneshot`, with an inner
+//! service that only reads the notifications: buffering, parsing, verifying, the extensions and
+//! the `[accepted]` acknowledgement.
+//!
+//! - `workload`: every valid request of the workload, each through a layer holding its key; one
+//!   iteration is one pass, the throughput is in items (compare with `workload/floor` in the
+//!   `verify` bench).
+//! - `one_item`, `six_items`: single bodies of one and six workload items signed with one key,
+//!   beside `floor_one_item` and `floor_six_items`, the floor for the same bytes.
+
+mod common;
+
+use std::convert::Infallible;
+use std::future::{ready, Ready};
+use std::hint::black_box;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use futures_util::FutureExt;
+use hmac::{Hmac, Mac};
+use http::{header::CONTENT_LENGTH, Request, Response, StatusCode};
+use http_body_util::Full;
+use serde::de::IgnoredAny;
+use sha2::Sha256;
+use tower::{Service, ServiceExt};
+use tower_adyen_webhook::{
+    signing_string, HmacKey, NotificationRequest, Notifications, VerifyWebhook, WebhookBody,
+};
+
+/// The inner service: takes the notifications and succeeds.
+#[derive(Clone, Copy)]
+struct Handler;
+
+impl Service<Request<WebhookBody>> for Handler {
+    type Response = Response<String>;
+    type Error = Infallible;
+    type Future = Ready<Result<Response<String>, Infallible>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request<WebhookBody>) -> Self::Future {
+        black_box(req.extensions().get::<Notifications>().map(|n| n.len()));
+        ready(Ok(Response::new(String::new())))
+    }
+}
+
+fn request(body: &Bytes) -> Request<Full<Bytes>> {
+    Request::post("/webhook")
+        .header(CONTENT_LENGTH, body.len())
+        .body(Full::new(body.clone()))
+        .expect("a valid request")
+}
+
+fn service(key: HmacKey) -> VerifyWebhook<Handler> {
+    VerifyWebhook::notifications(Handler, key)
+}
+
+/// One request through a fresh clone of `service`, as a server calls it.
+fn call(service: &VerifyWebhook<Handler>, body: &Bytes) {
+    let response = service
+        .clone()
+        .oneshot(request(body))
+        .now_or_never()
+        .expect("nothing to wait for")
+        .expect("infallible");
+    assert_eq!(response.status(), StatusCode::OK);
+    black_box(response);
+}
+
+/// The floor for one body signed with [`common::KEY`].
+fn floor(body: &Bytes, mac: &Hmac<Sha256>, signing_strings: &[String]) {
+    let _: IgnoredAny = serde_json::from_slice(body).expect("JSON");
+    for signing_string in signing_strings {
+        black_box(
+            mac.clone()
+                .chain_update(signing_string.as_bytes())
+                .finalize(),
+        );
+    }
+}
+
+fn benches(c: &mut Criterion) {
+    let cases = common::valid_cases();
+    let items = common::item_count(&cases);
+    let services: Vec<_> = cases
+        .iter()
+        .map(|case| {
+            (
+                service(case.key_hex.parse().expect("a valid key")),
+                &case.body,
+            )
+        })
+        .collect();
+
+    let mut group = c.benchmark_group("layer");
+    group.throughput(Throughput::Elements(items as u64));
+    group.bench_function("workload", |b| {
+        b.iter(|| {
+            for (service, body) in &services {
+                call(service, body);
+            }
+        })
+    });
+
+    let key: HmacKey = common::KEY.parse().expect("a valid key");
+    let mac = Hmac::<Sha256>::new_from_slice(&common::key_bytes(common::KEY)).expect("any length");
+    let service = service(key);
+    for (name, n) in [("one_item", 1), ("six_items", 6)] {
+        let body = common::body_of_items(&cases, n);
+        let signing_strings: Vec<_> = NotificationRequest::from_slice(&body)
+            .expect("parses")
+            .items
+            .iter()
+            .map(signing_string)
+            .collect();
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_function(name, |b| b.iter(|| call(&service, &body)));
+        group.bench_function(format!("floor_{name}"), |b| {
+            b.iter(|| floor(&body, &mac, &signing_strings))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(layer, benches);
+criterion_main!(layer);
