@@ -32,3 +32,8 @@ pub use self::webhook::{
     Notifications, Policy, RejectedItem, RejectedItems, SignedWebhook, VerifyWebhook,
     VerifyWebhookLayer, WebhookBody,
 };
+
+// The README's examples are compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
