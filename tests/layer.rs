@@ -379,3 +379,19 @@ async fn service_accessors() {
     let _inner: Recorder = service.into_inner();
     let _layer: VerifyWebhookLayer = VerifyWebhook::<Recorder>::layer(key());
 }
+
+#[tokio::test]
+async fn configuring_a_clone_leaves_the_original_alone() {
+    let original = layer();
+    let strict = original.clone().max_body_bytes(10);
+    let body = signed_body(1);
+    let recorder = Recorder::ok();
+    assert_eq!(
+        send(strict, &recorder, post(body.clone())).await.0,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    assert_eq!(
+        send(original, &recorder, post(body)).await.0,
+        StatusCode::OK
+    );
+}

@@ -34,7 +34,7 @@ pub(crate) enum Mode {
     HmacHeader,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Config {
     pub(crate) mode: Mode,
     pub(crate) keys: HmacKeys,
@@ -87,7 +87,8 @@ impl VerifyWebhookLayer {
     }
 
     fn config_mut(&mut self) -> &mut Config {
-        Arc::get_mut(&mut self.config).expect("the layer is configured before it is cloned")
+        // Copies the configuration only if this layer shares it with a clone.
+        Arc::make_mut(&mut self.config)
     }
 
     /// Sets the largest body accepted, in bytes; larger ones get `413 Payload Too Large`.

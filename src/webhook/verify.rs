@@ -140,7 +140,7 @@ fn verify_notifications(
     for (index, item) in request.items.into_iter().enumerate() {
         match config.keys.verify_item(&item) {
             Ok(v) => {
-                tracing::debug!(
+                tracing::info!(
                     psp_reference = %item.psp_reference,
                     event_code = %item.event_code,
                     key = v.key_index,

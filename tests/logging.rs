@@ -1,0 +1,116 @@
+//! What the middleware logs: verdicts with references, never bodies, keys or credentials.
+
+mod common;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use common::Recorder;
+use http::{Request, StatusCode};
+use tower::ServiceExt;
+use tower_adyen_webhook::{
+    Amount, HmacKey, NotificationRequest, NotificationRequestItem, Policy, VerifyWebhookLayer,
+};
+use tower_layer::Layer;
+
+const KEY: &str = "00727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB1";
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn logs_verdicts_with_references_and_nothing_secret() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let key: HmacKey = KEY.parse().unwrap();
+    let item = |psp: &str| {
+        let mut item = NotificationRequestItem::new(psp, "AUTHORISATION");
+        item.amount = Some(Amount::new(1130, "EUR"));
+        item.merchant_reference = "Shopper Jane Doe order".into();
+        item.additional_data.insert("cardSummary", "4242");
+        item.additional_data.insert("shopperName", "Jane Q. Doe");
+        key.sign_item_in_place(&mut item);
+        item
+    };
+    let good = item("PSPGOOD00000001");
+    let mut forged = item("PSPFORGED000002");
+    forged.amount = Some(Amount::new(1, "EUR"));
+    let signature = good.hmac_signature().unwrap().to_owned();
+    let body = NotificationRequest {
+        live: false,
+        items: vec![good, forged],
+    }
+    .to_json();
+
+    let layer = VerifyWebhookLayer::notifications(key.clone())
+        .policy(Policy::ForwardVerified)
+        .basic_auth("adyen-user", "hunter2-secret");
+    for authorization in [
+        "Basic YWR5ZW4tdXNlcjpodW50ZXIyLXNlY3JldA==",
+        "Basic d3Jvbmc6d3Jvbmc=",
+    ] {
+        let request = Request::post("/")
+            .header("authorization", authorization)
+            .body(body.clone())
+            .unwrap();
+        let response = layer
+            .clone()
+            .layer(Recorder::ok())
+            .oneshot(request)
+            .await
+            .unwrap();
+        assert!(matches!(
+            response.status(),
+            StatusCode::OK | StatusCode::UNAUTHORIZED
+        ));
+    }
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    for expected in [
+        "9540DA",
+        "PSPGOOD00000001",
+        "PSPFORGED000002",
+        "AUTHORISATION",
+        "signature_mismatch",
+        "acknowledged",
+        "Basic auth",
+    ] {
+        assert!(
+            logs.contains(expected),
+            "{expected} missing from the logs:\n{logs}"
+        );
+    }
+    for secret in [
+        &KEY[..16],
+        &KEY[..16].to_lowercase(),
+        "4242",
+        "Jane",
+        &signature,
+        "hunter2",
+        "adyen-user",
+        "YWR5ZW4",
+    ] {
+        assert!(
+            !logs.contains(secret),
+            "{secret} leaked into the logs:\n{logs}"
+        );
+    }
+}
