@@ -1,0 +1,25 @@
+//! The reference integration for `tower-adyen-webhook`: a webhook server that stores every
+//! verified notification before Adyen gets its acknowledgement, processes it afterwards, away from
+//! the 10-second acknowledgement window, and a sender that plays Adyen's part.
+//!
+//! The path of a notification, one module each:
+//!
+//! 1. [`config`]: the keys and settings, from the environment and `.env`.
+//! 2. [`app`]: the HTTP endpoints; `tower-adyen-webhook` verifies, the handler stores.
+//! 3. [`store`]: SQLite or PostgreSQL; deduplication and delivery counts.
+//! 4. [`worker`]: picks up stored notifications, runs the business logic, retries with backoff.
+//! 5. [`payments`]: the business logic itself, per event code: the module a merchant adapts.
+//!
+//! [`server`] wires them together; [`scenarios`] and [`sender`] are the test sender (also used by
+//! the `--demo` mode in [`demo`]).
+
+pub mod app;
+pub mod config;
+pub mod demo;
+pub mod payments;
+pub mod scenarios;
+pub mod sender;
+pub mod server;
+pub mod store;
+mod time;
+pub mod worker;

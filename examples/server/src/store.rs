@@ -1,0 +1,609 @@
+//! Where notifications live: SQLite (embedded, the default) or PostgreSQL (shared by several
+//! server instances), through sqlx's `Any` driver so that one set of queries serves both.
+//!
+//! - [`Store::save`] writes a request's verified items in one transaction, before the
+//!   acknowledgement. A redelivery (same `pspReference`, `eventCode`, `success`) is not stored
+//!   again; its delivery is counted.
+//! - [`Store::claim_due`], [`Store::mark_processed`] and [`Store::mark_failed`] are the worker's
+//!   queue: a notification is leased while it is processed, so that several instances never work
+//!   on the same one and a crashed instance's lease simply runs out.
+//! - [`Store::update_payment`] recomputes a payment's state from its notifications.
+//!
+//! Timestamps are milliseconds since the Unix epoch and booleans are `0`/`1`: the types both
+//! databases and the `Any` driver agree on.
+
+use std::fmt;
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor, Row};
+use tower_adyen_webhook::NotificationRequestItem;
+
+use crate::payments::{self, Payment};
+use crate::time::{after, now_ms};
+
+/// The database behind a [`Store`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// An SQLite file, embedded in the process.
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+/// The notification store. Cloning is cheap: clones share one connection pool.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// A database error, with what the store was doing.
+#[derive(Debug)]
+pub struct StoreError {
+    doing: &'static str,
+    source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl StoreError {
+    fn new(doing: &'static str) -> impl FnOnce(sqlx::Error) -> Self {
+        move |source| Self {
+            doing,
+            source: source.into(),
+        }
+    }
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.doing, self.source)
+    }
+}
+
+impl std::error::Error for StoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.source)
+    }
+}
+
+/// What [`Store::save`] did with one item.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Saved {
+    /// The stored notification's id.
+    pub id: i64,
+    /// How many times it has been delivered, this one included: more than 1 is a redelivery,
+    /// recognised and not stored again.
+    pub deliveries: i64,
+}
+
+impl Saved {
+    /// Whether this delivery was a duplicate of a stored notification.
+    pub fn is_duplicate(&self) -> bool {
+        self.deliveries > 1
+    }
+}
+
+/// A stored notification.
+#[derive(Clone, Debug)]
+pub struct StoredNotification {
+    /// Its id in the store.
+    pub id: i64,
+    /// The request's `live` flag.
+    pub live: bool,
+    /// The verified item, as received the first time.
+    pub item: NotificationRequestItem,
+    /// How many times Adyen delivered it.
+    pub deliveries: i64,
+    /// When it was first received (ms since the epoch).
+    pub received_at: i64,
+    /// When it was last delivered (ms since the epoch).
+    pub last_delivered_at: i64,
+    /// How its processing went.
+    pub processing: Processing,
+}
+
+/// Where the processing of a stored notification stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Processing {
+    /// How many times a worker took it up.
+    pub attempts: i64,
+    /// When it may be taken up next (ms since the epoch).
+    pub next_attempt_at: i64,
+    /// Why the last attempt failed, while it has not succeeded.
+    pub last_error: Option<String>,
+    /// When its business logic completed (ms since the epoch).
+    pub processed_at: Option<i64>,
+}
+
+/// [`Processing`] in one word.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProcessingState {
+    /// Waiting for the worker.
+    Pending,
+    /// The last attempt failed; it will be retried at `next_attempt_at`.
+    Failing,
+    /// Done.
+    Processed,
+}
+
+impl ProcessingState {
+    /// The name used in the JSON API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Failing => "failing",
+            Self::Processed => "processed",
+        }
+    }
+}
+
+impl Processing {
+    /// The state in one word.
+    pub fn state(&self) -> ProcessingState {
+        match (&self.processed_at, &self.last_error) {
+            (Some(_), _) => ProcessingState::Processed,
+            (None, Some(_)) => ProcessingState::Failing,
+            (None, None) => ProcessingState::Pending,
+        }
+    }
+}
+
+/// Counts over the whole store.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Notifications stored (each once).
+    pub notifications: i64,
+    /// Deliveries received, redeliveries included.
+    pub deliveries: i64,
+    /// Notifications whose business logic completed.
+    pub processed: i64,
+    /// Notifications whose last attempt failed.
+    pub failing: i64,
+}
+
+const COLUMNS: &str = "id, live, item, deliveries, received_at, last_delivered_at, attempts, \
+                       next_attempt_at, last_error, processed_at";
+
+impl Store {
+    /// Opens the database at `url` (`sqlite:...` or `postgres://...`) and creates or migrates
+    /// its schema.
+    ///
+    /// Several instances may start at once against one PostgreSQL database: sqlx takes a lock
+    /// while migrating.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        };
+        let sqlite = backend == Backend::Sqlite;
+        let pool = AnyPoolOptions::new()
+            // SQLite has one writer at a time whatever the pool size.
+            .max_connections(if sqlite { 4 } else { 10 })
+            // Adyen gives up after 10 seconds: waiting longer for a connection helps no one.
+            .acquire_timeout(Duration::from_secs(5))
+            .after_connect(move |connection, _| {
+                Box::pin(async move {
+                    if sqlite {
+                        // An acknowledged notification must survive a power cut, not only a
+                        // crash of this process.
+                        connection.execute("PRAGMA synchronous = FULL").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(url)
+            .await
+            .map_err(StoreError::new("opening the database"))?;
+        if sqlite {
+            // Readers (the JSON API) then never block the writer (the webhook handler).
+            pool.execute("PRAGMA journal_mode = WAL")
+                .await
+                .map_err(StoreError::new("switching SQLite to WAL mode"))?;
+        }
+        let migrator = match backend {
+            Backend::Sqlite => sqlx::migrate!("migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("migrations/postgres"),
+        };
+        migrator.run(&pool).await.map_err(|error| StoreError {
+            doing: "creating or migrating the schema",
+            source: error.into(),
+        })?;
+        Ok(Self { pool, backend })
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The connection pool, for maintenance and tests.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Closes the pool, waiting for connections in use to be returned.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Stores the verified items of one request, all or none, in one transaction.
+    ///
+    /// Returns once the transaction is committed: only then may Adyen be told `[accepted]`.
+    pub async fn save(
+        &self,
+        live: bool,
+        items: &[NotificationRequestItem],
+    ) -> Result<Vec<Saved>, StoreError> {
+        let now = now_ms();
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(StoreError::new("starting a transaction"))?;
+        let mut saved = Vec::with_capacity(items.len());
+        for item in items {
+            let json = serde_json::to_string(item).expect("an item always serializes");
+            // Every statement of this transaction writes, so SQLite takes its write lock at
+            // the first one and waits for it (busy_timeout) instead of failing later.
+            let row = sqlx::query(
+                "INSERT INTO notifications (psp_reference, event_code, success, \
+                     original_reference, merchant_reference, payment_key, live, item, \
+                     received_at, last_delivered_at, next_attempt_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9) \
+                 ON CONFLICT (psp_reference, event_code, success) DO UPDATE \
+                 SET deliveries = notifications.deliveries + 1, \
+                     last_delivered_at = excluded.last_delivered_at \
+                 RETURNING id, deliveries",
+            )
+            .bind(&item.psp_reference)
+            .bind(item.event_code.as_str())
+            .bind(i64::from(item.success))
+            .bind(&item.original_reference)
+            .bind(&item.merchant_reference)
+            .bind(payments::payment_key(item))
+            .bind(i64::from(live))
+            .bind(json)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(StoreError::new("storing a notification"))?;
+            saved.push(Saved {
+                id: row
+                    .try_get("id")
+                    .map_err(StoreError::new("reading an id"))?,
+                deliveries: row
+                    .try_get("deliveries")
+                    .map_err(StoreError::new("reading a delivery count"))?,
+            });
+        }
+        tx.commit()
+            .await
+            .map_err(StoreError::new("committing the notifications"))?;
+        Ok(saved)
+    }
+
+    /// The stored notifications, newest first, at most `limit` of them.
+    pub async fn list(&self, limit: i64) -> Result<Vec<StoredNotification>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM notifications ORDER BY id DESC LIMIT $1"
+        ))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::new("listing notifications"))?;
+        rows.iter().map(notification_from_row).collect()
+    }
+
+    /// One stored notification.
+    pub async fn get(&self, id: i64) -> Result<Option<StoredNotification>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM notifications WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(StoreError::new("reading a notification"))?;
+        row.as_ref().map(notification_from_row).transpose()
+    }
+
+    /// The stored notification with Adyen's deduplication key, if any.
+    pub async fn find(
+        &self,
+        psp_reference: &str,
+        event_code: &str,
+        success: bool,
+    ) -> Result<Option<StoredNotification>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM notifications \
+             WHERE psp_reference = $1 AND event_code = $2 AND success = $3"
+        ))
+        .bind(psp_reference)
+        .bind(event_code)
+        .bind(i64::from(success))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(StoreError::new("reading a notification"))?;
+        row.as_ref().map(notification_from_row).transpose()
+    }
+
+    /// Takes the next notification due for processing and leases it for `lease`: no other
+    /// worker takes it until the lease runs out or it is marked processed or failed.
+    ///
+    /// Failing notifications wait for their retry time, so they never hold up the others.
+    pub async fn claim_due(
+        &self,
+        lease: Duration,
+    ) -> Result<Option<StoredNotification>, StoreError> {
+        // Pick a candidate, then claim it only if it is still free: under concurrency (several
+        // instances on PostgreSQL) exactly one UPDATE wins, and the others try the next one.
+        for _ in 0..8 {
+            let now = now_ms();
+            let candidate: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM notifications \
+                 WHERE processed_at IS NULL AND next_attempt_at <= $1 \
+                   AND (lease_until IS NULL OR lease_until <= $1) \
+                 ORDER BY next_attempt_at, id LIMIT 1",
+            )
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(StoreError::new("looking for work"))?;
+            let Some(id) = candidate else {
+                return Ok(None);
+            };
+            let claimed = sqlx::query(
+                "UPDATE notifications SET lease_until = $2, attempts = attempts + 1 \
+                 WHERE id = $3 AND processed_at IS NULL \
+                   AND (lease_until IS NULL OR lease_until <= $1)",
+            )
+            .bind(now)
+            .bind(after(now, lease))
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::new("leasing a notification"))?;
+            if claimed.rows_affected() == 1 {
+                return self.get(id).await;
+            }
+        }
+        Ok(None)
+    }
+
+    /// Marks notification `id` processed.
+    pub async fn mark_processed(&self, id: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE notifications SET processed_at = $2, lease_until = NULL, last_error = NULL \
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await
+        .map_err(StoreError::new("marking a notification processed"))?;
+        Ok(())
+    }
+
+    /// Records that processing notification `id` failed with `error`, to be retried after
+    /// `retry_in`.
+    pub async fn mark_failed(
+        &self,
+        id: i64,
+        error: &str,
+        retry_in: Duration,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE notifications SET last_error = $2, next_attempt_at = $3, lease_until = NULL \
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(error)
+        .bind(after(now_ms(), retry_in))
+        .execute(&self.pool)
+        .await
+        .map_err(StoreError::new("recording a failed attempt"))?;
+        Ok(())
+    }
+
+    /// Recomputes and saves the state of payment `payment_key` with `compute`, given every
+    /// notification stored about it (processed or not), in one transaction.
+    pub async fn update_payment(
+        &self,
+        payment_key: &str,
+        compute: impl FnOnce(&[NotificationRequestItem]) -> Payment,
+    ) -> Result<Payment, StoreError> {
+        let now = now_ms();
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(StoreError::new("starting a transaction"))?;
+        // Writing the payment's row first serialises recomputations of one payment (a row lock
+        // in PostgreSQL, the write lock in SQLite): whoever writes last has read every
+        // notification committed before it, so a stale state never overwrites a newer one.
+        sqlx::query(
+            "INSERT INTO payments (payment_key, merchant_reference, status, state, updated_at) \
+             VALUES ($1, '', 'pending', '{}', $2) \
+             ON CONFLICT (payment_key) DO UPDATE SET updated_at = excluded.updated_at",
+        )
+        .bind(payment_key)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::new("locking a payment"))?;
+        let rows = sqlx::query("SELECT item FROM notifications WHERE payment_key = $1 ORDER BY id")
+            .bind(payment_key)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(StoreError::new("reading a payment's notifications"))?;
+        let items = rows
+            .iter()
+            .map(|row| {
+                parse_item(
+                    row.try_get("item")
+                        .map_err(StoreError::new("reading an item"))?,
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let payment = compute(&items);
+        sqlx::query(
+            "UPDATE payments SET merchant_reference = $2, status = $3, state = $4, \
+             updated_at = $5 WHERE payment_key = $1",
+        )
+        .bind(payment_key)
+        .bind(&payment.merchant_reference)
+        .bind(payment.status.as_str())
+        .bind(serde_json::to_string(&payment).expect("a payment always serializes"))
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::new("saving a payment"))?;
+        tx.commit()
+            .await
+            .map_err(StoreError::new("committing a payment"))?;
+        Ok(payment)
+    }
+
+    /// The payments of order `merchant_reference` (an order can have several attempts), oldest
+    /// first.
+    pub async fn payments(&self, merchant_reference: &str) -> Result<Vec<Payment>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT state FROM payments WHERE merchant_reference = $1 \
+             ORDER BY updated_at, payment_key",
+        )
+        .bind(merchant_reference)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::new("reading payments"))?;
+        rows.iter()
+            .map(|row| {
+                let state: String = row
+                    .try_get("state")
+                    .map_err(StoreError::new("reading a payment"))?;
+                serde_json::from_str(&state).map_err(|error| StoreError {
+                    doing: "decoding a stored payment",
+                    source: error.into(),
+                })
+            })
+            .collect()
+    }
+
+    /// Counts over the whole store.
+    pub async fn stats(&self) -> Result<Stats, StoreError> {
+        // SUM is NUMERIC in PostgreSQL: cast, so that both databases return a 64-bit integer.
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS notifications, \
+                    CAST(COALESCE(SUM(deliveries), 0) AS BIGINT) AS deliveries, \
+                    CAST(COALESCE(SUM(CASE WHEN processed_at IS NOT NULL THEN 1 ELSE 0 END), 0) \
+                         AS BIGINT) AS processed, \
+                    CAST(COALESCE(SUM(CASE WHEN processed_at IS NULL AND last_error IS NOT NULL \
+                         THEN 1 ELSE 0 END), 0) AS BIGINT) AS failing \
+             FROM notifications",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(StoreError::new("counting notifications"))?;
+        let get = |column| {
+            row.try_get::<i64, _>(column)
+                .map_err(StoreError::new("reading counts"))
+        };
+        Ok(Stats {
+            notifications: get("notifications")?,
+            deliveries: get("deliveries")?,
+            processed: get("processed")?,
+            failing: get("failing")?,
+        })
+    }
+}
+
+fn parse_item(json: String) -> Result<NotificationRequestItem, StoreError> {
+    serde_json::from_str(&json).map_err(|error| StoreError {
+        doing: "decoding a stored notification",
+        source: error.into(),
+    })
+}
+
+fn notification_from_row(row: &AnyRow) -> Result<StoredNotification, StoreError> {
+    let read = StoreError::new("reading a notification");
+    let int = |column| row.try_get::<i64, _>(column);
+    let result = (|| {
+        Ok::<_, sqlx::Error>((
+            int("id")?,
+            int("live")?,
+            row.try_get::<String, _>("item")?,
+            int("deliveries")?,
+            int("received_at")?,
+            int("last_delivered_at")?,
+            Processing {
+                attempts: int("attempts")?,
+                next_attempt_at: int("next_attempt_at")?,
+                last_error: row.try_get("last_error")?,
+                processed_at: row.try_get("processed_at")?,
+            },
+        ))
+    })();
+    let (id, live, item, deliveries, received_at, last_delivered_at, processing) =
+        result.map_err(read)?;
+    Ok(StoredNotification {
+        id,
+        live: live != 0,
+        item: parse_item(item)?,
+        deliveries,
+        received_at,
+        last_delivered_at,
+        processing,
+    })
+}
+
+/// `url` with its password replaced by `***`, for logs and error messages.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}{path}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords_in_urls() {
+        assert_eq!(
+            redact_url("postgres://adyen:s3cr%40t@db.internal:5432/shop?sslmode=require"),
+            "postgres://adyen:***@db.internal:5432/shop?sslmode=require"
+        );
+        assert_eq!(
+            redact_url("sqlite://notifications.db?mode=rwc"),
+            "sqlite://notifications.db?mode=rwc"
+        );
+        assert_eq!(
+            redact_url("postgres://adyen@localhost/shop"),
+            "postgres://adyen@localhost/shop"
+        );
+    }
+
+    #[test]
+    fn processing_state() {
+        let mut processing = Processing {
+            attempts: 1,
+            next_attempt_at: 0,
+            last_error: None,
+            processed_at: None,
+        };
+        assert_eq!(processing.state(), ProcessingState::Pending);
+        processing.last_error = Some("order system down".into());
+        assert_eq!(processing.state(), ProcessingState::Failing);
+        processing.processed_at = Some(1);
+        assert_eq!(processing.state(), ProcessingState::Processed);
+    }
+}

@@ -1,0 +1,191 @@
+//! Runs the business logic on stored notifications, away from the acknowledgement.
+//!
+//! The webhook handler only stores; Adyen has its `[accepted]` within milliseconds, whatever the
+//! business logic costs. The worker then takes stored notifications one at a time
+//! ([`Store::claim_due`]), recomputes the payment's state ([`payments::fold`]), carries out the
+//! [`Action`](crate::payments::Action)s, and marks the notification processed, only then.
+//!
+//! - A crash or restart at any point loses nothing: what was not marked processed is taken up
+//!   again once its lease runs out, by this instance or another one.
+//! - A failing step (the order system is down...) is recorded on the notification, shown as
+//!   `failing` by the API, and retried with exponential backoff; the other notifications go on.
+//! - Running a notification again is harmless: the payment's state is recomputed, not patched.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{watch, Notify};
+
+use crate::payments::{self, Effects};
+use crate::store::{Store, StoreError, StoredNotification};
+
+/// How the worker paces itself.
+#[derive(Clone, Debug)]
+pub struct WorkerConfig {
+    /// How often to look for due work when nothing wakes the worker up (retries coming due,
+    /// notifications stored by other instances).
+    pub poll_interval: Duration,
+    /// How long a notification stays reserved for the worker processing it. A worker that dies
+    /// holds it this long at most.
+    pub lease: Duration,
+    /// The delay before the first retry of a failed step; it doubles on each failure.
+    pub retry_base: Duration,
+    /// The longest delay between retries.
+    pub retry_max: Duration,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        Self {
+            poll_interval: Duration::from_secs(1),
+            lease: Duration::from_secs(60),
+            retry_base: Duration::from_secs(2),
+            retry_max: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+impl WorkerConfig {
+    /// The delay before the next attempt, after `attempts` attempts failed: `retry_base`,
+    /// doubled for each further failure, at most `retry_max`.
+    pub fn retry_delay(&self, attempts: i64) -> Duration {
+        let doublings = u32::try_from(attempts.saturating_sub(1).clamp(0, 30)).unwrap_or(30);
+        self.retry_base
+            .saturating_mul(2u32.saturating_pow(doublings))
+            .min(self.retry_max)
+    }
+}
+
+/// What one step of the worker did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Notification `id` is processed.
+    Processed {
+        /// The notification.
+        id: i64,
+    },
+    /// Notification `id` failed and will be retried.
+    Failed {
+        /// The notification.
+        id: i64,
+        /// Why.
+        error: String,
+        /// When, from now.
+        retry_in: Duration,
+    },
+}
+
+/// The worker: see the [module docs](self).
+#[derive(Debug)]
+pub struct Worker<E> {
+    store: Store,
+    effects: E,
+    config: WorkerConfig,
+    wake: Arc<Notify>,
+}
+
+impl<E: Effects> Worker<E> {
+    /// A worker on `store`, carrying out actions with `effects`. Notify `wake` when something
+    /// was stored, so that it starts at once instead of at its next poll.
+    pub fn new(store: Store, effects: E, config: WorkerConfig, wake: Arc<Notify>) -> Self {
+        Self {
+            store,
+            effects,
+            config,
+            wake,
+        }
+    }
+
+    /// Processes notifications until `shutdown` turns `true`.
+    ///
+    /// Shutdown is only looked at between notifications: a notification being processed is
+    /// finished first. (If the process is killed anyway, its lease runs out and it is resumed.)
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            match self.step().await {
+                Ok(Some(_)) => continue,
+                Ok(None) => {}
+                Err(error) => tracing::warn!(%error, "worker could not reach the store"),
+            }
+            tokio::select! {
+                () = self.wake.notified() => {}
+                () = tokio::time::sleep(self.config.poll_interval) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+
+    /// Processes the next due notification, if any.
+    pub async fn step(&self) -> Result<Option<Outcome>, StoreError> {
+        let Some(notification) = self.store.claim_due(self.config.lease).await? else {
+            return Ok(None);
+        };
+        let id = notification.id;
+        let item = &notification.item;
+        match self.process(&notification).await {
+            Ok(()) => {
+                self.store.mark_processed(id).await?;
+                tracing::debug!(notification = id, psp_reference = %item.psp_reference, event_code = %item.event_code, "processed");
+                Ok(Some(Outcome::Processed { id }))
+            }
+            Err(error) => {
+                let retry_in = self.config.retry_delay(notification.processing.attempts);
+                tracing::warn!(
+                    notification = id,
+                    psp_reference = %item.psp_reference,
+                    event_code = %item.event_code,
+                    attempt = notification.processing.attempts,
+                    %error,
+                    "processing failed; retrying in {retry_in:?}"
+                );
+                self.store.mark_failed(id, &error, retry_in).await?;
+                Ok(Some(Outcome::Failed {
+                    id,
+                    error,
+                    retry_in,
+                }))
+            }
+        }
+    }
+
+    async fn process(&self, notification: &StoredNotification) -> Result<(), String> {
+        let item = &notification.item;
+        let payment = match payments::payment_key(item) {
+            Some(key) => Some(
+                self.store
+                    .update_payment(key, |items| payments::fold(key, items))
+                    .await
+                    .map_err(|error| error.to_string())?,
+            ),
+            None => None,
+        };
+        for action in payments::actions(item, payment.as_ref()) {
+            self.effects
+                .perform(notification.id, &action)
+                .await
+                .map_err(|error| format!("{action}: {error}"))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_exponentially_up_to_a_limit() {
+        let config = WorkerConfig {
+            retry_base: Duration::from_secs(2),
+            retry_max: Duration::from_secs(60),
+            ..WorkerConfig::default()
+        };
+        let delays: Vec<u64> = (1..=7).map(|n| config.retry_delay(n).as_secs()).collect();
+        assert_eq!(delays, [2, 4, 8, 16, 32, 60, 60]);
+        assert_eq!(config.retry_delay(0), Duration::from_secs(2));
+        assert_eq!(config.retry_delay(i64::MAX), Duration::from_secs(60));
+    }
+}
