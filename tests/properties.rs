@@ -66,7 +66,13 @@ fn amount() -> impl Strategy<Value = Option<Amount>> {
     prop::option::weighted(
         0.8,
         (
-            prop_oneof![any::<i64>(), Just(0), Just(i64::MIN), Just(i64::MAX), -1000i64..1000],
+            prop_oneof![
+                any::<i64>(),
+                Just(0),
+                Just(i64::MIN),
+                Just(i64::MAX),
+                -1000i64..1000
+            ],
             text(),
         )
             .prop_map(|(value, currency)| Amount::new(value, currency)),
@@ -202,7 +208,15 @@ fn style() -> impl Strategy<Value = Style> {
         any::<bool>(),
     )
         .prop_map(
-            |(indent, space_after_colon, escape_non_ascii, escape_everything, escape_slash, rotate, reverse)| {
+            |(
+                indent,
+                space_after_colon,
+                escape_non_ascii,
+                escape_everything,
+                escape_slash,
+                rotate,
+                reverse,
+            )| {
                 Style {
                     indent,
                     space_after_colon,
