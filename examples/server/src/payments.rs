@@ -279,7 +279,9 @@ pub fn fold<'a>(
         PaymentStatus::ChargedBack
     } else if disputed {
         PaymentStatus::Disputed
-    } else if payment.refunded > 0 && payment.refunded >= refundable {
+    } else if payment.refunded > 0 && refundable > 0 && payment.refunded >= refundable {
+        // Fully refunded only against a known amount: a refund that arrives before its capture
+        // and authorisation leaves the payment partially refunded until they come.
         PaymentStatus::Refunded
     } else if payment.refunded > 0 {
         PaymentStatus::PartiallyRefunded
