@@ -257,12 +257,12 @@ impl Store {
                      last_delivered_at = excluded.last_delivered_at \
                  RETURNING id, deliveries",
             )
-            .bind(&item.psp_reference)
-            .bind(item.event_code.as_str())
+            .bind(text(&item.psp_reference))
+            .bind(text(item.event_code.as_str()))
             .bind(i64::from(item.success))
-            .bind(&item.original_reference)
-            .bind(&item.merchant_reference)
-            .bind(payments::payment_key(item))
+            .bind(text(&item.original_reference))
+            .bind(text(&item.merchant_reference))
+            .bind(payments::payment_key(item).map(text))
             .bind(i64::from(live))
             .bind(json)
             .bind(now)
@@ -319,8 +319,8 @@ impl Store {
             "SELECT {COLUMNS} FROM notifications \
              WHERE psp_reference = $1 AND event_code = $2 AND success = $3"
         ))
-        .bind(psp_reference)
-        .bind(event_code)
+        .bind(text(psp_reference))
+        .bind(text(event_code))
         .bind(i64::from(success))
         .fetch_optional(&self.pool)
         .await
@@ -398,7 +398,7 @@ impl Store {
              WHERE id = $1",
         )
         .bind(id)
-        .bind(error)
+        .bind(text(error))
         .bind(after(now_ms(), retry_in))
         .execute(&self.pool)
         .await
@@ -427,13 +427,13 @@ impl Store {
              VALUES ($1, '', 'pending', '{}', $2) \
              ON CONFLICT (payment_key) DO UPDATE SET updated_at = excluded.updated_at",
         )
-        .bind(payment_key)
+        .bind(text(payment_key))
         .bind(now)
         .execute(&mut *tx)
         .await
         .map_err(StoreError::new("locking a payment"))?;
         let rows = sqlx::query("SELECT item FROM notifications WHERE payment_key = $1 ORDER BY id")
-            .bind(payment_key)
+            .bind(text(payment_key))
             .fetch_all(&mut *tx)
             .await
             .map_err(StoreError::new("reading a payment's notifications"))?;
@@ -451,8 +451,8 @@ impl Store {
             "UPDATE payments SET merchant_reference = $2, status = $3, state = $4, \
              updated_at = $5 WHERE payment_key = $1",
         )
-        .bind(payment_key)
-        .bind(&payment.merchant_reference)
+        .bind(text(payment_key))
+        .bind(text(&payment.merchant_reference))
         .bind(payment.status.as_str())
         .bind(serde_json::to_string(&payment).expect("a payment always serializes"))
         .bind(now)
@@ -472,7 +472,7 @@ impl Store {
             "SELECT state FROM payments WHERE merchant_reference = $1 \
              ORDER BY updated_at, payment_key",
         )
-        .bind(merchant_reference)
+        .bind(text(merchant_reference))
         .fetch_all(&self.pool)
         .await
         .map_err(StoreError::new("reading payments"))?;
@@ -515,6 +515,13 @@ impl Store {
             failing: get("failing")?,
         })
     }
+}
+
+/// A value for a text column. PostgreSQL's text cannot hold NUL, which a signed notification may
+/// carry like any other character; the lookup columns get U+FFFD in its place, and the exact
+/// value stays in the item's JSON, where it is escaped.
+fn text(value: &str) -> String {
+    value.replace('\0', "\u{FFFD}")
 }
 
 fn parse_item(json: String) -> Result<NotificationRequestItem, StoreError> {
@@ -590,6 +597,12 @@ mod tests {
             redact_url("postgres://adyen@localhost/shop"),
             "postgres://adyen@localhost/shop"
         );
+    }
+
+    #[test]
+    fn text_columns_never_get_a_nul() {
+        assert_eq!(text("new\nline"), "new\nline");
+        assert_eq!(text("\0nul"), "\u{FFFD}nul");
     }
 
     #[test]
