@@ -109,7 +109,7 @@ impl fmt::Display for ConfigError {
                  \n\
                  - For a real webhook: in the Customer Area open Developers > Webhooks, select \
                  (or create) your Standard webhook, and under Security > HMAC Key choose \
-                 Generate; copy the key into .env (see .env.example).\n\
+                 Generate; copy the key into .env (see examples/server/.env.example).\n\
                  - For local testing, make a test key with:\n    \
                  cargo run --example send -- --generate-key\n\
                  - To see the whole flow first, with a generated key:\n    \
