@@ -412,7 +412,7 @@ impl fmt::Display for Action {
             } => match amount {
                 Some(amount) => write!(
                     f,
-                    "record a refund of {} {} on order {merchant_reference}",
+                    "record a refund of {} {} in minor units on order {merchant_reference}",
                     amount.value, amount.currency
                 ),
                 None => write!(f, "record a refund on order {merchant_reference}"),
