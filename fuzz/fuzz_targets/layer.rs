@@ -73,7 +73,8 @@ fn keys(control: &Control) -> &'static HmacKeys {
 
 /// The body to send: as given, or parsed and re-signed with the first key.
 fn make_body(control: &Control, raw: &[u8]) -> Vec<u8> {
-    if control.header_signed || control.resign % 4 == 0 {
+    let resign = control.resign % 4;
+    if control.header_signed || resign == 0 {
         return raw.to_vec();
     }
     let Ok(mut request) = NotificationRequest::from_slice(raw) else {
@@ -81,12 +82,12 @@ fn make_body(control: &Control, raw: &[u8]) -> Vec<u8> {
     };
     let key = first(notification_keys());
     for (i, item) in request.items.iter_mut().enumerate() {
-        if control.resign % 4 != 3 || control.mask & (1 << (i % 64)) != 0 {
+        if resign != 3 || control.mask & (1 << (i % 64)) != 0 {
             key.sign_item_in_place(item);
         }
     }
     let mut body = request.to_json().into_bytes();
-    if control.resign % 4 == 2 && !body.is_empty() {
+    if resign == 2 && !body.is_empty() {
         let at = usize::from(control.flip_at) % body.len();
         body[at] ^= (control.seed as u8).max(1);
     }
@@ -183,7 +184,7 @@ fn expected(control: &Control, body: &[u8], signatures: &[Vec<u8>], cl: Option<&
     use Expected::*;
     let limit = limit(control);
     let rejected = |status, read| Rejected { status, read };
-    if control.auth % 4 != 0 && control.auth % 4 != 1 {
+    if matches!(control.auth % 4, 2 | 3) {
         return rejected(StatusCode::UNAUTHORIZED, false);
     }
     if control.header_signed && signatures.is_empty() {

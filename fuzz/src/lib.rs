@@ -99,7 +99,7 @@ impl Body for FuzzBody {
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         let n = self.polls.fetch_add(1, Ordering::Relaxed);
         // Never two `Pending`s in a row, so the number of polls stays bounded.
-        if n % 2 == 0 && self.pending & (1 << ((n / 2) % 64)) != 0 {
+        if n.is_multiple_of(2) && self.pending & (1 << ((n / 2) % 64)) != 0 {
             cx.waker().wake_by_ref();
             return Poll::Pending;
         }
