@@ -114,3 +114,46 @@ async fn logs_verdicts_with_references_and_nothing_secret() {
         );
     }
 }
+
+#[tokio::test]
+async fn unauthenticated_references_cannot_forge_log_lines() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    // Not signed: anyone can send it, and its references end up in the rejection's log line.
+    let mut item = NotificationRequestItem::new(
+        "PSP1\n2026-01-01T00:00:00Z  INFO forged: Adyen webhook acknowledged\r",
+        "AUTHORISATION\nINFO forged too",
+    );
+    item.additional_data.insert(
+        "hmacSignature",
+        "coqCmt/IZ4E3CzPvMY8zTjQVL5hYJUiBRg8UU+iCWo0=",
+    );
+    let body = NotificationRequest {
+        live: false,
+        items: vec![item],
+    }
+    .to_json();
+    let key: HmacKey = KEY.parse().unwrap();
+    let response = VerifyWebhookLayer::notifications(key)
+        .layer(Recorder::ok())
+        .oneshot(Request::post("/").body(body).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("failed HMAC verification"), "{logs}");
+    assert!(
+        !logs
+            .lines()
+            .any(|line| line.contains("INFO forged") && !line.contains("failed HMAC verification")),
+        "a forged line in the logs:\n{logs}"
+    );
+    assert!(!logs.contains('\r'), "{logs:?}");
+}

@@ -149,9 +149,11 @@ fn verify_notifications(
                 verified.push(item);
             }
             Err(error) => {
+                // Unauthenticated text: quoted and escaped, so a newline in it cannot start a
+                // forged log line.
                 tracing::warn!(
-                    psp_reference = %item.psp_reference,
-                    event_code = %item.event_code,
+                    psp_reference = ?item.psp_reference,
+                    event_code = ?item.event_code.as_str(),
                     item = index,
                     error = error.as_str(),
                     "Adyen notification item failed HMAC verification"
