@@ -9,11 +9,17 @@
 //!   again once its lease runs out, by this instance or another one.
 //! - A failing step (the order system is down...) is recorded on the notification, shown as
 //!   `failing` by the API, and retried with exponential backoff; the other notifications go on.
+//! - A panic while processing a notification (a bug in the business logic, a notification it
+//!   did not expect) counts as a failed step: recorded, retried with backoff, and the worker goes
+//!   on with the others instead of dying and leaving every later notification unprocessed.
 //! - Running a notification again is harmless: the payment's state is recomputed, not patched.
 
+use std::any::Any;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::FutureExt as _;
 use tokio::sync::{watch, Notify};
 
 use crate::payments::{self, Effects};
@@ -105,10 +111,17 @@ impl<E: Effects> Worker<E> {
             if *shutdown.borrow() {
                 break;
             }
-            match self.step().await {
-                Ok(Some(_)) => continue,
-                Ok(None) => {}
-                Err(error) => tracing::warn!(%error, "worker could not reach the store"),
+            // A panic in the business logic is caught in `step`; this catches one in the store's
+            // own calls, so that the worker lives on whatever happens.
+            match AssertUnwindSafe(self.step()).catch_unwind().await {
+                Ok(Ok(Some(_))) => continue,
+                Ok(Ok(None)) => {}
+                Ok(Err(error)) => tracing::warn!(%error, "worker could not reach the store"),
+                Err(panic) => tracing::error!(
+                    panic = panic_message(&*panic),
+                    "the worker panicked between notifications; going on (the notification in \
+                     hand is taken up again once its lease runs out)"
+                ),
             }
             tokio::select! {
                 () = self.wake.notified() => {}
@@ -125,7 +138,14 @@ impl<E: Effects> Worker<E> {
         };
         let id = notification.id;
         let item = &notification.item;
-        match self.process(&notification).await {
+        let processed = match AssertUnwindSafe(self.process(&notification))
+            .catch_unwind()
+            .await
+        {
+            Ok(result) => result,
+            Err(panic) => Err(format!("panicked: {}", panic_message(&*panic))),
+        };
+        match processed {
             Ok(()) => {
                 self.store.mark_processed(id).await?;
                 tracing::debug!(notification = id, psp_reference = %item.psp_reference, event_code = %item.event_code, "processed");
@@ -170,6 +190,15 @@ impl<E: Effects> Worker<E> {
         }
         Ok(())
     }
+}
+
+/// The message of a caught panic, when it has one.
+fn panic_message(panic: &(dyn Any + Send)) -> &str {
+    panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)")
 }
 
 #[cfg(test)]

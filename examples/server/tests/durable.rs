@@ -3,11 +3,12 @@
 
 mod support;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use adyen_webhook_server::app::WEBHOOK_PATH;
-use adyen_webhook_server::payments::{Action, LogEffects};
+use adyen_webhook_server::payments::{Action, EffectError, Effects, LogEffects};
 use adyen_webhook_server::worker::{Worker, WorkerConfig};
 use serde_json::Value;
 use sqlx::Executor;
@@ -24,6 +25,7 @@ on_both_databases!(
     failing_step_is_retried_with_backoff_and_shown_as_failing,
     processing_again_leaves_the_same_state,
     two_workers_never_process_the_same_notification,
+    a_panic_in_the_business_logic_is_retried_and_holds_up_nothing,
 );
 
 fn key() -> HmacKey {
@@ -306,4 +308,84 @@ async fn two_workers_never_process_the_same_notification(db: &TestDb) {
     let stats = store.stats().await.unwrap();
     assert_eq!((stats.processed, stats.failing), (30, 0));
     store.close().await;
+}
+
+/// Effects with a bug: the first call panics; the others are recorded.
+#[derive(Clone, Default)]
+struct PanicsOnce {
+    panicked: Arc<AtomicBool>,
+    recording: Recording,
+}
+
+impl Effects for PanicsOnce {
+    async fn perform(&self, notification_id: i64, action: &Action) -> Result<(), EffectError> {
+        if !self.panicked.swap(true, Ordering::SeqCst) {
+            panic!("deliberate panic in the business logic, for the test");
+        }
+        self.recording.perform(notification_id, action).await
+    }
+}
+
+/// A panic in the business logic (a bug, a notification it did not expect) is a failed step
+/// like any other: the notification shows as failing with the panic's message and is retried,
+/// and the worker goes on with the other notifications. (It used to die with the panic, leaving
+/// every later notification unprocessed until the next restart.)
+async fn a_panic_in_the_business_logic_is_retried_and_holds_up_nothing(db: &TestDb) {
+    let config = config(db, HmacKeys::new(key()), None);
+    let effects = PanicsOnce::default();
+    let worker = WorkerConfig {
+        retry_base: Duration::from_millis(300),
+        ..fast_worker()
+    };
+    let server = start(&config, effects.clone(), worker).await;
+    let url = server.url(WEBHOOK_PATH);
+
+    let first = body(vec![item(
+        "8800000000000501",
+        "AUTHORISATION",
+        "",
+        "ORDER-P-1",
+    )]);
+    assert_eq!(post(&url, &first, None).await.status, 200);
+    wait_for(server.store(), Duration::from_secs(5), |s| s.failing == 1).await;
+    let stored = notifications(&server).await;
+    let processing = &stored[0]["processing"];
+    assert_eq!(processing["state"], "failing", "{processing}");
+    assert!(
+        processing["lastError"]
+            .as_str()
+            .unwrap()
+            .contains("panicked: deliberate panic in the business logic"),
+        "{processing}"
+    );
+
+    // The worker lives on: the next notification is processed, and the first one on its retry.
+    let second = body(vec![item(
+        "8800000000000502",
+        "AUTHORISATION",
+        "",
+        "ORDER-P-2",
+    )]);
+    assert_eq!(post(&url, &second, None).await.status, 200);
+    let stats = wait_for(server.store(), Duration::from_secs(10), |s| {
+        s.processed == 2
+    })
+    .await;
+    assert_eq!(stats.failing, 0);
+    let mut confirmed = effects.recording.actions();
+    confirmed.sort_by_key(ToString::to_string);
+    assert_eq!(
+        confirmed,
+        ["ORDER-P-1", "ORDER-P-2"].map(|order| Action::ConfirmOrder {
+            merchant_reference: order.into()
+        })
+    );
+    let stored = notifications(&server).await;
+    let first = stored
+        .iter()
+        .find(|n| n["merchantReference"] == "ORDER-P-1")
+        .unwrap();
+    assert_eq!(first["processing"]["attempts"], 2, "{first}");
+    assert_eq!(first["processing"]["state"], "processed");
+    server.shutdown().await.unwrap();
 }
