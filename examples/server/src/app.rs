@@ -9,7 +9,6 @@
 //! With `WEBHOOK_USERNAME`/`WEBHOOK_PASSWORD` set, all three require that Basic auth.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -23,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 use tokio::sync::Notify;
 use tower_adyen_webhook::{Amount, Notifications, VerifyWebhookLayer};
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -33,10 +33,6 @@ use crate::time::rfc3339;
 
 /// Where Adyen POSTs standard notifications: the URL path to enter in the Customer Area.
 pub const WEBHOOK_PATH: &str = "/api/webhooks/notifications";
-
-/// Adyen stops waiting after 10 seconds; answering before that, even with an error, lets it
-/// schedule its retry at once.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(9);
 
 #[derive(Clone)]
 struct AppState {
@@ -65,10 +61,15 @@ pub fn router(config: &Config, store: Store, wake: Arc<Notify>) -> Router {
         .route(WEBHOOK_PATH, post(receive).layer(verify))
         .merge(api)
         .with_state(AppState { store, wake })
+        // A request that takes too long gets a 503 before Adyen gives up (config.rs), and its
+        // handler is dropped where it stands: a transaction not committed yet is rolled back.
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
-            REQUEST_TIMEOUT,
+            config.request_timeout,
         ))
+        // A panic in a handler answers 500 (Adyen delivers again) instead of dropping the
+        // connection, and is logged. A transaction open at the time is rolled back.
+        .layer(CatchPanicLayer::new())
         .layer(TraceLayer::new_for_http())
 }
 

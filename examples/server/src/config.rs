@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::net::IpAddr;
+use std::time::Duration;
 
 use tower_adyen_webhook::{HmacKeys, KeyError};
 
@@ -12,6 +13,10 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://notifications.db?mode=rwc";
 
 /// The port when `PORT` is not set, the one the README's tunnel command forwards to.
 pub const DEFAULT_PORT: u16 = 8080;
+
+/// How long a request may take before the server answers 503. Adyen stops waiting after 10
+/// seconds; answering before that, even with an error, lets it schedule its retry at once.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(9);
 
 /// The server's settings.
 #[derive(Clone, Debug)]
@@ -29,6 +34,10 @@ pub struct Config {
     pub basic_auth: Option<Credentials>,
     /// The checkout settings a real integration carries beside the webhook ones.
     pub checkout: Checkout,
+    /// How long a request may take before the server answers 503 and drops it:
+    /// [`DEFAULT_REQUEST_TIMEOUT`]. Not read from the environment (Adyen's 10 seconds are not
+    /// negotiable); tests shorten it.
+    pub request_timeout: Duration,
 }
 
 /// HTTP Basic auth credentials.
@@ -201,6 +210,7 @@ impl Config {
             database_url,
             basic_auth,
             checkout,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
         })
     }
 }
@@ -254,6 +264,7 @@ mod tests {
         assert_eq!(config.bind_address.to_string(), "127.0.0.1");
         assert!(config.basic_auth.is_none());
         assert!(config.checkout.api_key.is_none());
+        assert_eq!(config.request_timeout, Duration::from_secs(9));
     }
 
     #[test]
