@@ -11,11 +11,12 @@
 //! 5. [`payments`]: the business logic itself, per event code: the module a merchant adapts.
 //!
 //! [`server`] wires them together; [`scenarios`] and [`sender`] are the test sender (also used by
-//! the `--demo` mode in [`demo`]).
+//! the `--demo` mode in [`demo`]); [`faults`] is the fault-injection seam the no-loss test uses.
 
 pub mod app;
 pub mod config;
 pub mod demo;
+pub mod faults;
 pub mod payments;
 pub mod scenarios;
 pub mod sender;

@@ -13,12 +13,14 @@
 //! databases and the `Any` driver agree on.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
 use tower_adyen_webhook::NotificationRequestItem;
 
+use crate::faults::{Fault, FaultInjector, FaultPoint, PANIC_MESSAGE};
 use crate::payments::{self, Payment};
 use crate::time::{after, now_ms};
 
@@ -36,6 +38,8 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Faults to inject, for tests only: `None` unless [`Store::with_faults`] was called.
+    faults: Option<Arc<dyn FaultInjector>>,
 }
 
 /// A database error, with what the store was doing.
@@ -210,7 +214,44 @@ impl Store {
             doing: "creating or migrating the schema",
             source: error.into(),
         })?;
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            faults: None,
+        })
+    }
+
+    /// This store, with `injector` deciding which of its writes fail, panic or stall: see
+    /// [`faults`](crate::faults). For tests only; a store has none unless this is called.
+    pub fn with_faults(mut self, injector: Arc<dyn FaultInjector>) -> Self {
+        self.faults = Some(injector);
+        self
+    }
+
+    /// Injects the fault the installed injector asks for at `point`, if any. Without an
+    /// injector this is one branch: `subject` is not even computed.
+    async fn inject(
+        &self,
+        point: FaultPoint,
+        subject: impl FnOnce() -> String,
+    ) -> Result<(), StoreError> {
+        let Some(injector) = &self.faults else {
+            return Ok(());
+        };
+        match injector.fault(point, &subject()) {
+            None => Ok(()),
+            Some(Fault::Error) => Err(StoreError {
+                doing: point.as_str(),
+                source: format!("{PANIC_MESSAGE}: error").into(),
+            }),
+            Some(Fault::Panic) => panic!("{PANIC_MESSAGE}: panic at {}", point.as_str()),
+            Some(Fault::Delay(delay)) => {
+                // Boxed, so that the futures of the store's methods stay as small as without
+                // the seam.
+                Box::pin(tokio::time::sleep(delay)).await;
+                Ok(())
+            }
+        }
     }
 
     /// Which database this is.
@@ -236,6 +277,14 @@ impl Store {
         live: bool,
         items: &[NotificationRequestItem],
     ) -> Result<Vec<Saved>, StoreError> {
+        let subject = || match items.first() {
+            Some(item) => format!(
+                "{} {} {}",
+                item.psp_reference, item.event_code, item.success
+            ),
+            None => String::new(),
+        };
+        self.inject(FaultPoint::SaveBegin, subject).await?;
         let now = now_ms();
         let mut tx = self
             .pool
@@ -278,9 +327,11 @@ impl Store {
                     .map_err(StoreError::new("reading a delivery count"))?,
             });
         }
+        self.inject(FaultPoint::SaveCommit, subject).await?;
         tx.commit()
             .await
             .map_err(StoreError::new("committing the notifications"))?;
+        self.inject(FaultPoint::SaveCommitted, subject).await?;
         Ok(saved)
     }
 
@@ -373,6 +424,8 @@ impl Store {
 
     /// Marks notification `id` processed.
     pub async fn mark_processed(&self, id: i64) -> Result<(), StoreError> {
+        self.inject(FaultPoint::MarkProcessed, || id.to_string())
+            .await?;
         sqlx::query(
             "UPDATE notifications SET processed_at = $2, lease_until = NULL, last_error = NULL \
              WHERE id = $1",
@@ -459,6 +512,8 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(StoreError::new("saving a payment"))?;
+        self.inject(FaultPoint::PaymentCommit, || payment_key.to_owned())
+            .await?;
         tx.commit()
             .await
             .map_err(StoreError::new("committing a payment"))?;
