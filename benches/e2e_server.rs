@@ -52,32 +52,12 @@ fn main() {
 
 /// Re-signs every valid request of the workload with [`common::KEY`], keeping its bytes.
 fn write_bodies(dir: &str) {
-    let key: HmacKey = common::KEY.parse().expect("a valid key");
-    let keys = HmacKeys::new(key.clone());
+    let keys = HmacKeys::new(common::KEY.parse::<HmacKey>().expect("a valid key"));
     std::fs::create_dir_all(dir).expect("the bodies folder can be created");
     let cases = common::valid_cases();
     for (n, case) in cases.iter().enumerate() {
-        let mut body = std::str::from_utf8(&case.body).expect("UTF-8").to_owned();
-        let mut cursor = 0;
-        for item in common::items(case) {
-            let old = item.hmac_signature().expect("a valid item is signed");
-            let new = key.sign_item(&item);
-            // Some bodies escape `/` as `\/`; the new signature is written the same way.
-            let (at, old, new) = match body[cursor..].find(old) {
-                Some(at) => (at, old.to_owned(), new),
-                None => {
-                    let escaped = old.replace('/', "\\/");
-                    let at = body[cursor..]
-                        .find(&escaped)
-                        .expect("the signature is in the body");
-                    (at, escaped, new.replace('/', "\\/"))
-                }
-            };
-            let at = cursor + at;
-            body.replace_range(at..at + old.len(), &new);
-            cursor = at + new.len();
-        }
-        let request = NotificationRequest::from_slice(body.as_bytes()).expect("still parses");
+        let body = common::resigned_body(case);
+        let request = NotificationRequest::from_slice(&body).expect("still parses");
         for item in &request.items {
             keys.verify_item(item).expect("re-signed items verify");
         }

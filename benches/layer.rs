@@ -15,6 +15,7 @@ use std::future::{ready, Ready};
 use std::hint::black_box;
 use std::task::{Context, Poll};
 
+use axum::{routing::post, Extension, Router};
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use futures_util::FutureExt;
@@ -25,7 +26,8 @@ use serde::de::IgnoredAny;
 use sha2::Sha256;
 use tower::{Service, ServiceExt};
 use tower_adyen_webhook::{
-    signing_string, HmacKey, NotificationRequest, Notifications, VerifyWebhook, WebhookBody,
+    signing_string, HmacKey, NotificationRequest, Notifications, VerifyWebhook, VerifyWebhookLayer,
+    WebhookBody,
 };
 
 /// The inner service: takes the notifications and succeeds.
@@ -120,6 +122,49 @@ fn benches(c: &mut Criterion) {
         group.bench_function(name, |b| b.iter(|| call(&service, &body)));
         group.bench_function(format!("floor_{name}"), |b| {
             b.iter(|| floor(&body, &mac, &signing_strings))
+        });
+    }
+
+    // The same bodies through an axum router, with the layer and without it (the handler then
+    // only reads the body): what the layer adds to a real server, short of the network.
+    let bodies: Vec<_> = (0..cases.len())
+        .map(|i| common::resigned_body(&cases[i]))
+        .collect();
+    let key: HmacKey = common::KEY.parse().expect("a valid key");
+    let bare = Router::new().route(
+        "/webhook",
+        post(|body: Bytes| async move {
+            black_box(body.len());
+            "[accepted]"
+        }),
+    );
+    let layered = Router::new()
+        .route(
+            "/webhook",
+            post(|Extension(n): Extension<Notifications>| async move {
+                black_box(n.len());
+                StatusCode::OK
+            }),
+        )
+        .layer(VerifyWebhookLayer::notifications(key));
+    group.throughput(Throughput::Elements(items as u64));
+    for (name, router) in [("axum_bare", bare), ("axum_layered", layered)] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                for body in &bodies {
+                    let request = Request::post("/webhook")
+                        .header(CONTENT_LENGTH, body.len())
+                        .body(axum::body::Body::from(body.clone()))
+                        .expect("a valid request");
+                    let response = router
+                        .clone()
+                        .oneshot(request)
+                        .now_or_never()
+                        .expect("ready")
+                        .expect("infallible");
+                    assert_eq!(response.status(), StatusCode::OK);
+                }
+            })
         });
     }
     group.finish();

@@ -69,3 +69,29 @@ pub fn key_bytes(hex: &str) -> [u8; 32] {
     }
     bytes
 }
+
+/// The request with every signature replaced by the one under [`KEY`], every other byte as it was.
+pub fn resigned_body(case: &Case) -> Bytes {
+    let key: HmacKey = KEY.parse().expect("a valid key");
+    let mut body = std::str::from_utf8(&case.body).expect("UTF-8").to_owned();
+    let mut cursor = 0;
+    for item in items(case) {
+        let old = item.hmac_signature().expect("a valid item is signed");
+        let new = key.sign_item(&item);
+        // Some bodies escape `/` as `\/`; the new signature is written the same way.
+        let (at, old, new) = match body[cursor..].find(old) {
+            Some(at) => (at, old.to_owned(), new),
+            None => {
+                let escaped = old.replace('/', "\\/");
+                let at = body[cursor..]
+                    .find(&escaped)
+                    .expect("the signature is in the body");
+                (at, escaped, new.replace('/', "\\/"))
+            }
+        };
+        let at = cursor + at;
+        body.replace_range(at..at + old.len(), &new);
+        cursor = at + new.len();
+    }
+    body.into()
+}

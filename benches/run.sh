@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# Runs every benchmark of the crate and prints one table: the floor, the crate's parse + verify,
+# the whole layer, Adyen's official Python and Node libraries on the same bodies, and an axum
+# server with and without the layer under wrk on loopback, plus floods of over-limit bodies.
+#
+# Usage: benches/run.sh [--quick]
+#
+#   --quick   shorter runs (criterion 1 s warm-up + 3 s, 5 s of load), for a look while iterating
+#
+# Installs what it needs and is missing: wrk (Debian's package, through apt-get) and, through
+# benches/official/run.sh, Adyen's libraries in a temporary directory. Traffic goes to 127.0.0.1
+# only; every load is bounded in time and in requests; every server started is stopped.
+#
+# Environment: CARGO_TARGET_DIR (default: target/), E2E_SECONDS (default 10), E2E_ROUNDS
+# (default 3), E2E_CONNECTIONS (default 32), FLOOD_CONNECTIONS (default 64), BENCH_SECONDS (the
+# official libraries' timed runs, default 2.5).
+set -euo pipefail
+
+die() {
+  echo "run.sh: $*" >&2
+  exit 1
+}
+say() { echo "run.sh: $*" >&2; }
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
+
+criterion_args=()
+e2e_seconds="${E2E_SECONDS:-10}"
+rounds="${E2E_ROUNDS:-3}"
+if [[ "${1:-}" == "--quick" ]]; then
+  criterion_args=(--warm-up-time 1 --measurement-time 3)
+  e2e_seconds="${E2E_SECONDS:-5}"
+  rounds="${E2E_ROUNDS:-1}"
+  export BENCH_SECONDS="${BENCH_SECONDS:-1}"
+elif [[ -n "${1:-}" ]]; then
+  die "usage: benches/run.sh [--quick]"
+fi
+connections="${E2E_CONNECTIONS:-32}"
+flood_connections="${FLOOD_CONNECTIONS:-64}"
+limit=$((256 * 1024))      # the layer's default body limit
+over=$((1024 * 1024))      # the size of the over-limit bodies
+max_requests=5000000       # a bound on any one load, far above what 2 cores do in its time
+port=18080
+
+tmp="$(mktemp -d)"
+server_pid=""
+cleanup() {
+  if [[ -n "$server_pid" ]]; then kill "$server_pid" 2>/dev/null || true; fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# --- Tools ---------------------------------------------------------------------------------------
+command -v python3 >/dev/null || die "python3 not found"
+if ! command -v wrk >/dev/null; then
+  say "installing wrk (Debian package)"
+  sudo=""
+  [[ "$(id -u)" == 0 ]] || sudo="sudo"
+  command -v apt-get >/dev/null || die "wrk not found and no apt-get to install it"
+  $sudo apt-get update -qq >&2 && $sudo apt-get install -y -qq wrk >&2 || die "could not install wrk"
+fi
+# Server and load generator each get a core of their own when the machine has two or more.
+pin_server=()
+pin_load=()
+if command -v taskset >/dev/null && (($(nproc) >= 2)); then
+  pin_server=(taskset -c 0)
+  pin_load=(taskset -c 1)
+fi
+
+# --- Micro benchmarks ----------------------------------------------------------------------------
+say "criterion: floor, parse + verify"
+cargo bench --bench verify -- "${criterion_args[@]}" >"$tmp/verify.log" 2>&1 \
+  || { cat "$tmp/verify.log" >&2; die "cargo bench --bench verify failed"; }
+say "criterion: the whole layer"
+cargo bench --bench layer -- "${criterion_args[@]}" >"$tmp/layer.log" 2>&1 \
+  || { cat "$tmp/layer.log" >&2; die "cargo bench --bench layer failed"; }
+
+say "Adyen's official libraries"
+"$root/benches/official/run.sh" >"$tmp/official.jsonl" || die "benches/official/run.sh failed"
+
+# --- End to end ----------------------------------------------------------------------------------
+say "building the end-to-end server"
+server="$(cargo bench --bench e2e_server --no-run --message-format=json 2>/dev/null | python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "e2e_server" and m.get("executable"):
+        print(m["executable"])
+')"
+[[ -x "$server" ]] || die "could not build benches/e2e_server.rs"
+count="$("$server" bodies "$tmp/bodies")"
+
+# start_server MODE [LIMIT]: starts it in the background, waits until it listens.
+start_server() {
+  "${pin_server[@]}" "$server" serve "$1" "$port" "${2:-$limit}" 1 >"$tmp/server.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 100); do
+    grep -q listening "$tmp/server.log" && return 0
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  cat "$tmp/server.log" >&2
+  die "the $1 server did not start"
+}
+
+# stop_server: prints the server's peak RSS in KiB, then stops it.
+stop_server() {
+  awk '/^VmHWM:/ { print $2 }' "/proc/$server_pid/status"
+  kill "$server_pid"
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+}
+
+# run_wrk MODE CONNECTIONS SECONDS: one bounded wrk run; prints its JSON line.
+run_wrk() {
+  E2E_BODIES="$tmp/bodies" E2E_COUNT="$count" E2E_REQUESTS="$max_requests" E2E_THREADS=1 \
+    E2E_MODE="$1" E2E_OVER="$over" \
+    "${pin_load[@]}" wrk -t1 -c"$2" -d"${3}s" --timeout 5s \
+    -s "$root/benches/e2e/load.lua" "http://127.0.0.1:$port/webhook" | tail -n 1
+}
+
+# load NAME MODE CONNECTIONS: a warm-up second, then the measured run, appended to e2e.jsonl
+# with the server's peak RSS; stops the server.
+load() {
+  local result rss
+  run_wrk "$2" "$3" 1 >/dev/null
+  result="$(run_wrk "$2" "$3" "$e2e_seconds")"
+  rss="$(stop_server)"
+  echo "{\"name\":\"$1\",\"connections\":$3,\"peak_rss_kib\":$rss,\"wrk\":$result}" \
+    >>"$tmp/e2e.jsonl"
+}
+
+: >"$tmp/e2e.jsonl"
+# Alternating rounds, so that a burst of other work on the machine hits both servers alike.
+for round in $(seq "$rounds"); do
+  for mode in bare layered; do
+    say "load: $mode server, round $round of $rounds"
+    start_server "$mode"
+    load "$mode" valid "$connections"
+  done
+done
+for flood in length chunked; do
+  say "flood: over-limit bodies ($flood)"
+  start_server layered "$limit"
+  load "flood_$flood" "$flood" "$flood_connections"
+done
+
+# --- The table -----------------------------------------------------------------------------------
+python3 "$root/benches/table.py" \
+  --criterion "$CARGO_TARGET_DIR/criterion" \
+  --official "$tmp/official.jsonl" \
+  --e2e "$tmp/e2e.jsonl" \
+  --limit "$limit" --over "$over" --seconds "$e2e_seconds"

@@ -1,0 +1,144 @@
+"""Prints the table of benches/run.sh from the results it gathered. Not meant to be run alone."""
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+
+
+def estimate_ns(criterion, group, name):
+    path = os.path.join(criterion, group, name, "new", "estimates.json")
+    with open(path, encoding="utf-8") as f:
+        estimates = json.load(f)
+    # Criterion's headline figure: the slope of a linear sampling, else the mean.
+    return (estimates.get("slope") or estimates["mean"])["point_estimate"]
+
+
+def ns(value):
+    if value >= 1e6:
+        return f"{value / 1e6:.2f} ms"
+    if value >= 1e3:
+        return f"{value / 1e3:.2f} µs"
+    return f"{value:.0f} ns"
+
+
+def machine():
+    model = "unknown CPU"
+    with open("/proc/cpuinfo", encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo", encoding="utf-8") as f:
+        mem_gib = int(f.readline().split()[1]) / 2**20
+    rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip()
+    load = os.getloadavg()[0]
+    return (
+        f"{os.cpu_count()} x {model}, {mem_gib:.0f} GiB, Linux {platform.release()}, {rustc}; "
+        f"load average {load:.1f} when the table was printed"
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--criterion", required=True)
+    parser.add_argument("--official", required=True)
+    parser.add_argument("--e2e", required=True)
+    parser.add_argument("--limit", type=int, required=True)
+    parser.add_argument("--over", type=int, required=True)
+    parser.add_argument("--seconds", type=int, required=True)
+    args = parser.parse_args()
+
+    with open(args.official, encoding="utf-8") as f:
+        official = {r["runtime"]: r for r in map(json.loads, filter(str.strip, f))}
+    with open(args.e2e, encoding="utf-8") as f:
+        e2e = [json.loads(line) for line in f if line.strip()]
+    requests = official["python"]["requests"]
+    items = official["python"]["items"]
+
+    crit = lambda group, name: estimate_ns(args.criterion, group, name)
+    floor = crit("workload", "floor")
+    crate = crit("workload", "crate_parse_verify")
+    layer = crit("layer", "workload")
+    rows = []
+
+    def row(what, per_request, per_item, ratio="", target="", verdict=""):
+        rows.append((what, per_request, per_item, ratio, target, verdict))
+
+    def check(ok):
+        return "met" if ok else "**missed**"
+
+    row("floor: serde_json into IgnoredAny + one HMAC-SHA256 per item (key state precomputed)",
+        ns(floor / requests), ns(floor / items), "1.00")
+    ratio = crate / floor
+    row("crate: `NotificationRequest::from_slice` + `HmacKeys::verify_item` on every item",
+        ns(crate / requests), ns(crate / items), f"crate/floor **{ratio:.2f}**", "≤ 1.5",
+        check(ratio <= 1.5))
+    row("  of which parse (`from_slice`)", ns(crit("workload", "crate_parse") / requests),
+        ns(crit("workload", "crate_parse") / items), f"{crit('workload', 'crate_parse') / floor:.2f} x floor")
+    row("  of which verify (`verify_item`)", ns(crit("workload", "crate_verify") / requests),
+        ns(crit("workload", "crate_verify") / items), f"{crit('workload', 'crate_verify') / floor:.2f} x floor")
+    row("whole layer through `oneshot`, every workload request", ns(layer / requests),
+        ns(layer / items), f"{layer / floor:.2f} x floor")
+    for name, n in (("one_item", 1), ("six_items", 6)):
+        t = crit("layer", name)
+        f = crit("layer", f"floor_{name}")
+        row(f"whole layer, one {n}-item body (floor for it: {ns(f)})", ns(t), ns(t / n),
+            f"{t / f:.2f} x floor")
+
+    crate_item = crate / items
+    for runtime, target in (("python", 15), ("node", 6)):
+        r = official[runtime]
+        ratio = r["ns_per_item"] / crate_item
+        name = "Python" if runtime == "python" else "Node"
+        row(f"{name}: {r['library']}, parse + verify every item", ns(r["ns_per_request"]),
+            ns(r["ns_per_item"]), f"{name}/crate **{ratio:.1f}**", f"≥ {target}",
+            check(ratio >= target))
+
+    def median(values):
+        values = sorted(values)
+        return values[len(values) // 2]
+
+    servers = {}
+    for mode in ("bare", "layered"):
+        runs = [r for r in e2e if r["name"] == mode]
+        rps = median([r["wrk"]["rps"] for r in runs])
+        servers[mode] = rps
+        best = min(runs, key=lambda r: abs(r["wrk"]["rps"] - rps))["wrk"]
+        errors = sum(
+            r["wrk"][k] for r in runs for k in r["wrk"] if k.startswith("errors_"))
+        rss = max(r["peak_rss_kib"] for r in runs) / 1024
+        label = "axum, handler answers `[accepted]`" if mode == "bare" else \
+            "axum + `VerifyWebhookLayer`"
+        row(f"HTTP {mode} ({label}): {rps:,.0f} req/s, p50 {best['p50_us']} µs, "
+            f"p99 {best['p99_us']} µs, peak RSS {rss:.1f} MiB, {errors} errors "
+            f"(median of {len(runs)} x {args.seconds} s, {runs[0]['connections']} connections)",
+            ns(1e9 / rps), "")
+    ratio = servers["bare"] / servers["layered"]
+    rows[-1] = rows[-1][:3] + (f"bare/layered **{ratio:.3f}** (layered {1 / ratio:.2f} x bare)",
+                               "≤ 1.11 (≥ 0.9 x)", check(1 / ratio >= 0.9))
+    bound = None
+    for flood in ("length", "chunked"):
+        r = next(r for r in e2e if r["name"] == f"flood_{flood}")
+        w = r["wrk"]
+        bound = r["connections"] * args.limit / 2**20
+        how = "with Content-Length" if flood == "length" else "chunked, no Content-Length"
+        rss = r["peak_rss_kib"] / 1024
+        row(f"flood of {args.over // 1024} KiB bodies, {how}: {w['requests']:,} requests "
+            f"({w['errors_status']} answered non-2xx), {r['connections']} connections, "
+            f"limit {args.limit // 1024} KiB", "", "",
+            f"peak RSS **{rss:.1f} MiB**", f"near {r['connections']} x limit = {bound:.0f} MiB",
+            check(rss <= 2 * bound))
+
+    print(f"Workload: {requests} valid requests, {items} items (tests/data/notifications.jsonl).")
+    print(f"Machine: {machine()}.")
+    print()
+    print("| what | per request | per item | ratio | target | |")
+    print("| --- | ---: | ---: | --- | --- | --- |")
+    for r in rows:
+        print("| " + " | ".join(r) + " |")
+
+
+if __name__ == "__main__":
+    main()
