@@ -3,7 +3,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
-use bytes::{Buf, BufMut, Bytes, BytesMut};
+use bytes::{Buf, BufMut, Bytes};
 use http::request::Parts;
 use http::{Request, Response, StatusCode};
 use http_body::Body;
@@ -145,7 +145,7 @@ fn acknowledge<B>(response: Response<B>, config: &Config) -> Response<ResponseBo
 #[derive(Default)]
 struct Buffer {
     first: Option<Bytes>,
-    rest: Option<BytesMut>,
+    rest: Option<Vec<u8>>,
     len: usize,
 }
 
@@ -177,10 +177,12 @@ impl Buffer {
             }
             self.len += size;
             if let Some(rest) = &mut self.rest {
+                reserve_within(rest, size, limit);
                 rest.put(data);
             } else if let Some(first) = self.first.take() {
-                let mut rest = BytesMut::with_capacity(first.len() + size);
-                rest.put(first);
+                let mut rest = Vec::new();
+                reserve_within(&mut rest, first.len() + size, limit);
+                rest.extend_from_slice(&first);
                 rest.put(data);
                 self.rest = Some(rest);
             } else {
@@ -191,9 +193,20 @@ impl Buffer {
 
     fn take(&mut self) -> Bytes {
         match self.rest.take() {
-            Some(rest) => rest.freeze(),
+            Some(rest) => Bytes::from(rest),
             None => self.first.take().unwrap_or_default(),
         }
+    }
+}
+
+/// Makes room for `additional` more bytes, doubling as a `Vec` does so that a body in many pieces
+/// costs few copies, but never past `limit` (the caller has checked that the bytes fit within
+/// it): a body cut off at the limit has never held more than the limit.
+fn reserve_within(buffer: &mut Vec<u8>, additional: usize, limit: usize) {
+    let needed = buffer.len() + additional;
+    if needed > buffer.capacity() {
+        let capacity = needed.max(buffer.capacity().saturating_mul(2)).min(limit);
+        buffer.reserve_exact(capacity - buffer.len());
     }
 }
 
@@ -207,4 +220,53 @@ fn body_error(error: BoxError, limit: usize) -> Rejection {
         StatusCode::BAD_REQUEST,
         "the request body could not be read",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::convert::Infallible;
+
+    use futures_util::stream;
+    use futures_util::task::noop_waker_ref;
+    use http_body::Frame;
+    use http_body_util::StreamBody;
+
+    use super::*;
+
+    /// Collects a body sent in pieces of `sizes` bytes.
+    fn collect(sizes: &[usize], limit: usize) -> (Buffer, Poll<Result<Bytes, Rejection>>) {
+        let frames: Vec<Result<Frame<Bytes>, Infallible>> = sizes
+            .iter()
+            .enumerate()
+            .map(|(i, &size)| Ok(Frame::data(Bytes::from(vec![i as u8; size]))))
+            .collect();
+        let mut body = StreamBody::new(stream::iter(frames));
+        let mut buffer = Buffer::default();
+        let mut cx = Context::from_waker(noop_waker_ref());
+        let result = buffer.poll_collect(Pin::new(&mut body), limit, &mut cx);
+        (buffer, result)
+    }
+
+    #[test]
+    fn a_body_in_pieces_is_kept_whole_and_in_order() {
+        let (_, result) = collect(&[3, 1, 4, 1, 5], 100);
+        let Poll::Ready(Ok(bytes)) = result else {
+            panic!("the body fits")
+        };
+        assert_eq!(&bytes[..], &[0, 0, 0, 1, 2, 2, 2, 2, 3, 4, 4, 4, 4, 4]);
+    }
+
+    #[test]
+    fn the_buffer_never_holds_more_than_the_limit() {
+        // 8 KiB, then 16 KiB, then 8 KiB pieces: doubling from 24 KiB would reach 384 KiB on the
+        // way to a 256 KiB limit.
+        let limit = 256 * 1024;
+        let mut sizes = vec![8 * 1024; 40];
+        sizes[1] = 16 * 1024;
+        let (buffer, result) = collect(&sizes, limit);
+        assert!(matches!(result, Poll::Ready(Err(_))), "over the limit");
+        let capacity = buffer.rest.as_ref().map_or(0, Vec::capacity);
+        assert!(capacity <= limit, "{capacity}");
+        assert_eq!(buffer.len, 256 * 1024, "filled up to the limit");
+    }
 }
