@@ -2,14 +2,16 @@
 //!
 //! ```text
 //! e2e_server bodies DIR                         # writes DIR/body-NNN.json, prints how many
-//! e2e_server serve bare|layered PORT [LIMIT] [WORKERS]
+//! e2e_server serve bare|layered|drain PORT [LIMIT] [WORKERS]
 //! ```
 //!
 //! `layered` is an axum server whose route is wrapped in `VerifyWebhookLayer` (body limit
 //! `LIMIT`, default 256 KiB); its handler takes the `Notifications` and answers `200`, which
 //! the layer turns into `[accepted]`. `bare` is the same server without the layer: its handler
 //! reads the body and answers `[accepted]`, the least any receiver does. Both run on
-//! `WORKERS` runtime threads (default 1) and stop by themselves after ten minutes.
+//! `WORKERS` runtime threads (default 1) and stop by themselves after ten minutes. `drain`
+//! reads a body and drops it piece by piece, answering `413` past `LIMIT` as the layer does
+//! but holding nothing: the memory a flood costs the server without any buffering of its own.
 //!
 //! The bodies are the valid requests of `tests/data/notifications.jsonl` with each signature
 //! replaced by the one under the server's key, every other byte as it was.
@@ -22,9 +24,12 @@ use std::hint::black_box;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
+use axum::body::Body;
+use axum::extract::State;
 use axum::{routing::post, Extension, Router};
 use bytes::Bytes;
 use http::StatusCode;
+use http_body_util::BodyExt;
 use tower_adyen_webhook::{
     HmacKey, HmacKeys, NotificationRequest, Notifications, VerifyWebhookLayer,
 };
@@ -77,6 +82,18 @@ async fn bare_handler(body: Bytes) -> &'static str {
     "[accepted]"
 }
 
+async fn drain_handler(State(limit): State<usize>, body: Body) -> StatusCode {
+    let mut body = body;
+    let mut read = 0;
+    while let Some(Ok(frame)) = body.frame().await {
+        read += frame.data_ref().map_or(0, Bytes::len);
+        if read > limit {
+            return StatusCode::PAYLOAD_TOO_LARGE;
+        }
+    }
+    StatusCode::OK
+}
+
 fn serve(mode: &str, port: u16, limit: usize, workers: usize) {
     let key: HmacKey = common::KEY.parse().expect("a valid key");
     let app = match mode {
@@ -84,7 +101,10 @@ fn serve(mode: &str, port: u16, limit: usize, workers: usize) {
         "layered" => Router::new()
             .route("/webhook", post(layered_handler))
             .layer(VerifyWebhookLayer::notifications(key).max_body_bytes(limit)),
-        _ => panic!("mode is bare or layered, not {mode}"),
+        "drain" => Router::new()
+            .route("/webhook", post(drain_handler))
+            .with_state(limit),
+        _ => panic!("mode is bare, layered or drain, not {mode}"),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workers)

@@ -141,10 +141,14 @@ for round in $(seq "$rounds"); do
     load "$mode" valid "$connections"
   done
 done
+# Floods of over-limit bodies: the layered server, and the same server draining the bodies
+# without keeping them (hyper's own buffers), so that the layer's share of the memory shows.
 for flood in length chunked; do
-  say "flood: over-limit bodies ($flood)"
-  start_server layered "$limit"
-  load "flood_$flood" "$flood" "$flood_connections"
+  for mode in drain layered; do
+    say "flood: over-limit bodies ($flood), $mode server"
+    start_server "$mode" "$limit"
+    load "flood_${flood}_$mode" "$flood" "$flood_connections"
+  done
 done
 
 # --- The table -----------------------------------------------------------------------------------
