@@ -2,14 +2,15 @@
 //!
 //! ```text
 //! e2e_server bodies DIR                         # writes DIR/body-NNN.json, prints how many
-//! e2e_server serve bare|layered|drain PORT [LIMIT] [WORKERS]
+//! e2e_server serve bare|layered|inline|drain PORT [LIMIT] [WORKERS]
 //! ```
 //!
 //! `layered` is an axum server whose route is wrapped in `VerifyWebhookLayer` (body limit
 //! `LIMIT`, default 256 KiB); its handler takes the `Notifications` and answers `200`, which
 //! the layer turns into `[accepted]`. `bare` is the same server without the layer: its handler
 //! reads the body and answers `[accepted]`, the least any receiver does. Both run on
-//! `WORKERS` runtime threads (default 1) and stop by themselves after ten minutes. `drain`
+//! `WORKERS` runtime threads (default 1) and stop by themselves after ten minutes. `inline`
+//! parses and verifies in the handler with the crate's public API instead of the layer. `drain`
 //! reads a body and drops it piece by piece, answering `413` past `LIMIT` as the layer does
 //! but holding nothing: the memory a flood costs the server without any buffering of its own.
 //!
@@ -82,6 +83,23 @@ async fn bare_handler(body: Bytes) -> &'static str {
     "[accepted]"
 }
 
+/// Parse + verify in the handler, with the crate's public API and no layer.
+async fn inline_handler(State(keys): State<HmacKeys>, body: Bytes) -> (StatusCode, &'static str) {
+    let Ok(request) = NotificationRequest::from_slice(&body) else {
+        return (StatusCode::BAD_REQUEST, "not a notification");
+    };
+    if request
+        .items
+        .iter()
+        .all(|item| keys.verify_item(item).is_ok())
+    {
+        black_box(request);
+        (StatusCode::OK, "[accepted]")
+    } else {
+        (StatusCode::UNAUTHORIZED, "signature mismatch")
+    }
+}
+
 async fn drain_handler(State(limit): State<usize>, body: Body) -> StatusCode {
     let mut body = body;
     let mut read = 0;
@@ -101,10 +119,13 @@ fn serve(mode: &str, port: u16, limit: usize, workers: usize) {
         "layered" => Router::new()
             .route("/webhook", post(layered_handler))
             .layer(VerifyWebhookLayer::notifications(key).max_body_bytes(limit)),
+        "inline" => Router::new()
+            .route("/webhook", post(inline_handler))
+            .with_state(HmacKeys::new(key)),
         "drain" => Router::new()
             .route("/webhook", post(drain_handler))
             .with_state(limit),
-        _ => panic!("mode is bare, layered or drain, not {mode}"),
+        _ => panic!("mode is bare, layered, inline or drain, not {mode}"),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workers)

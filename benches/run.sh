@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every benchmark of the crate and prints one table: the floor, the crate's parse + verify,
 # the whole layer, Adyen's official Python and Node libraries on the same bodies, and an axum
-# server with and without the layer under wrk on loopback, plus floods of over-limit bodies.
+# server with and without the layer (and with parse + verify written in its handler instead) under
+# wrk on loopback, plus floods of over-limit bodies.
 #
 # Usage: benches/run.sh [--quick]
 #
@@ -113,6 +114,14 @@ stop_server() {
   server_pid=""
 }
 
+# cpu_ticks WHEN: the server's user and system CPU time so far, in clock ticks, as JSON members
+# named userWHEN and systemWHEN (fields 14 and 15 of /proc/PID/stat; the command name before
+# them has no spaces here).
+cpu_ticks() {
+  awk -v w="$1" '{ printf "\"user%s\":%d,\"system%s\":%d", w, $14, w, $15 }' \
+    "/proc/$server_pid/stat"
+}
+
 # run_wrk MODE CONNECTIONS SECONDS: one bounded wrk run; prints its JSON line.
 run_wrk() {
   E2E_BODIES="$tmp/bodies" E2E_COUNT="$count" E2E_REQUESTS="$max_requests" E2E_THREADS=1 \
@@ -124,18 +133,20 @@ run_wrk() {
 # load NAME MODE CONNECTIONS: a warm-up second, then the measured run, appended to e2e.jsonl
 # with the server's peak RSS; stops the server.
 load() {
-  local result rss
+  local result rss before after
   run_wrk "$2" "$3" 1 >/dev/null
+  before="$(cpu_ticks _before)"
   result="$(run_wrk "$2" "$3" "$e2e_seconds")"
+  after="$(cpu_ticks _after)"
   rss="$(stop_server)"
-  echo "{\"name\":\"$1\",\"connections\":$3,\"peak_rss_kib\":$rss,\"wrk\":$result}" \
+  echo "{\"name\":\"$1\",\"connections\":$3,\"peak_rss_kib\":$rss,\"cpu\":{$before,$after},\"ticks_per_second\":$(getconf CLK_TCK),\"wrk\":$result}" \
     >>"$tmp/e2e.jsonl"
 }
 
 : >"$tmp/e2e.jsonl"
 # Alternating rounds, so that a burst of other work on the machine hits both servers alike.
 for round in $(seq "$rounds"); do
-  for mode in bare layered; do
+  for mode in bare layered inline; do
     say "load: $mode server, round $round of $rounds"
     start_server "$mode"
     load "$mode" valid "$connections"
@@ -152,8 +163,12 @@ for flood in length chunked; do
 done
 
 # --- The table -----------------------------------------------------------------------------------
+# The raw results are kept beside criterion's, so the table can be printed again.
+results="$CARGO_TARGET_DIR/bench-results"
+mkdir -p "$results"
+cp "$tmp/official.jsonl" "$tmp/e2e.jsonl" "$results/"
 python3 "$root/benches/table.py" \
   --criterion "$CARGO_TARGET_DIR/criterion" \
-  --official "$tmp/official.jsonl" \
-  --e2e "$tmp/e2e.jsonl" \
+  --official "$results/official.jsonl" \
+  --e2e "$results/e2e.jsonl" \
   --limit "$limit" --over "$over" --seconds "$e2e_seconds"
