@@ -58,16 +58,27 @@ pub struct ParseError(serde_json::Error);
 
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // serde_json's messages name the field and the position, never the data.
-        write!(f, "not an Adyen notification: {}", self.0)
+        // serde quotes the offending value in "invalid type: string \"4111...\", expected i64":
+        // that is body content (possibly card or shopper data), so it is cut out. What is left
+        // names the field's expected type and the position.
+        let message = self.0.to_string();
+        let redacted = ["invalid type: ", "invalid value: "]
+            .iter()
+            .find_map(|prefix| {
+                let rest = message.strip_prefix(prefix)?;
+                let expected = rest.find(", expected ")?;
+                Some(format!(
+                    "{}{}",
+                    prefix.trim_end_matches(": "),
+                    &rest[expected..]
+                ))
+            })
+            .unwrap_or(message);
+        write!(f, "not an Adyen notification: {redacted}")
     }
 }
 
-impl std::error::Error for ParseError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.0)
-    }
-}
+impl std::error::Error for ParseError {}
 
 /// One notification: a `NotificationRequestItem`.
 ///
@@ -423,7 +434,7 @@ fn string_bool<'de, D: Deserializer<'de>>(
         type Value = bool;
 
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            write!(f, "`{}` to be the string \"true\" or \"false\"", self.0)
+            write!(f, "`{}` to be the string `true` or `false`", self.0)
         }
 
         fn visit_str<E: de::Error>(self, value: &str) -> Result<bool, E> {
@@ -895,6 +906,28 @@ mod tests {
         assert!(again.live);
         let references: Vec<_> = again.items.iter().map(|i| &*i.psp_reference).collect();
         assert_eq!(references, ["0", "1", "2", "3", "4", "5", "6", "7", "8"]);
+    }
+
+    #[test]
+    fn errors_never_quote_the_body() {
+        for (from, to) in [
+            (r#""value": 1130"#, r#""value": "4111111111111111""#),
+            (
+                r#""success": "true""#,
+                r#""success": "SECRET-SHOPPER-NAME""#,
+            ),
+            (
+                r#""eventCode": "AUTHORISATION""#,
+                r#""eventCode": ["SECRET-SHOPPER-NAME"]"#,
+            ),
+        ] {
+            let body = BODY.replace(from, to);
+            let err = NotificationRequest::from_slice(body.as_bytes())
+                .unwrap_err()
+                .to_string();
+            assert!(!err.contains("4111") && !err.contains("SECRET"), "{err}");
+            assert!(err.contains("expected") && err.contains("line"), "{err}");
+        }
     }
 
     #[test]
