@@ -22,7 +22,8 @@ use libfuzzer_sys::fuzz_target;
 use tower_adyen_webhook::webhook::DEFAULT_MAX_BODY_BYTES;
 use tower_adyen_webhook::{HmacKeys, NotificationRequest, Policy, VerifyWebhookLayer};
 use tower_adyen_webhook_fuzz::{
-    block_on, body_bytes, first, header_keys, notification_keys, Answer, FuzzBody, Recorder,
+    block_on, body_bytes, encode_base64, first, header_keys, notification_keys, Answer, FuzzBody,
+    Recorder,
 };
 use tower_layer::Layer;
 use tower_service::Service;
@@ -150,27 +151,6 @@ fn content_length(control: &Control, len: usize) -> Option<String> {
     })
 }
 
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 /// What the layer must do, from the statuses table.
 #[derive(Debug, PartialEq)]
 enum Expected {
@@ -268,7 +248,10 @@ fuzz_target!(|data: &[u8]| {
     for signature in &signatures {
         request = request.header("HmacSignature", HeaderValue::from_bytes(signature).unwrap());
     }
-    let right_auth = format!("Basic {}", base64(format!("{USER}:{PASSWORD}").as_bytes()));
+    let right_auth = format!(
+        "Basic {}",
+        encode_base64(format!("{USER}:{PASSWORD}").as_bytes())
+    );
     match control.auth % 4 {
         1 => request = request.header(AUTHORIZATION, right_auth.as_str()),
         2 => request = request.header(AUTHORIZATION, "Basic YWR5ZW46d3Jvbmc="),
