@@ -1,4 +1,5 @@
-//! Starting and stopping the whole server: the HTTP endpoints and the worker, on one store.
+//! Starting and stopping the whole server: the HTTP endpoints and the worker, on one store (the
+//! worker on its own connection to it: see [`Store::for_worker`]).
 
 use std::io;
 use std::net::SocketAddr;
@@ -43,7 +44,7 @@ pub fn start<E: Effects>(
     let wake = Arc::new(Notify::new());
     let (shutdown, stop) = watch::channel(false);
 
-    let worker = Worker::new(store.clone(), effects, worker_config, wake.clone());
+    let worker = Worker::new(store.for_worker(), effects, worker_config, wake.clone());
     let worker = tokio::spawn(worker.run(stop.clone()));
 
     let router = app::router(config, store.clone(), wake);

@@ -33,10 +33,15 @@ pub enum Backend {
     Postgres,
 }
 
-/// The notification store. Cloning is cheap: clones share one connection pool.
+/// The notification store. Cloning is cheap: clones share the connection pools.
 #[derive(Clone, Debug)]
 pub struct Store {
+    /// The pool this handle's queries use: the shared one, or the worker's in the handle
+    /// [`Store::for_worker`] returns.
     pool: AnyPool,
+    /// Connections kept for the worker alone. A worker queueing behind a flood of webhook
+    /// requests for each of its queries fell minutes behind the acknowledgements.
+    worker_pool: AnyPool,
     backend: Backend,
     /// Faults to inject, for tests only: `None` unless [`Store::with_faults`] was called.
     faults: Option<Arc<dyn FaultInjector>>,
@@ -182,21 +187,8 @@ impl Store {
             Backend::Postgres
         };
         let sqlite = backend == Backend::Sqlite;
-        let pool = AnyPoolOptions::new()
-            // SQLite has one writer at a time whatever the pool size.
-            .max_connections(if sqlite { 4 } else { 10 })
-            // Adyen gives up after 10 seconds: waiting longer for a connection helps no one.
-            .acquire_timeout(Duration::from_secs(5))
-            .after_connect(move |connection, _| {
-                Box::pin(async move {
-                    if sqlite {
-                        // An acknowledged notification must survive a power cut, not only a
-                        // crash of this process.
-                        connection.execute("PRAGMA synchronous = FULL").await?;
-                    }
-                    Ok(())
-                })
-            })
+        // SQLite has one writer at a time whatever the pool size.
+        let pool = pool_options(backend, if sqlite { 4 } else { 10 })
             .connect(url)
             .await
             .map_err(StoreError::new("opening the database"))?;
@@ -214,11 +206,28 @@ impl Store {
             doing: "creating or migrating the schema",
             source: error.into(),
         })?;
+        // Opened after the migrations, so that they run once, on the shared pool. One
+        // connection: the worker runs one query at a time.
+        let worker_pool = pool_options(backend, 1)
+            .connect(url)
+            .await
+            .map_err(StoreError::new("opening the worker's connection"))?;
         Ok(Self {
             pool,
+            worker_pool,
             backend,
             faults: None,
         })
+    }
+
+    /// A handle on this store for the worker: the same database and faults, on the worker's own
+    /// connection, so that webhook requests, however many, never stand between the worker and
+    /// the database. Closing either handle closes both pools.
+    pub fn for_worker(&self) -> Self {
+        Self {
+            pool: self.worker_pool.clone(),
+            ..self.clone()
+        }
     }
 
     /// This store, with `injector` deciding which of its writes fail, panic or stall: see
@@ -264,9 +273,10 @@ impl Store {
         &self.pool
     }
 
-    /// Closes the pool, waiting for connections in use to be returned.
+    /// Closes the pools, waiting for connections in use to be returned.
     pub async fn close(&self) {
         self.pool.close().await;
+        self.worker_pool.close().await;
     }
 
     /// Stores the verified items of one request, all or none, in one transaction.
@@ -570,6 +580,25 @@ impl Store {
             failing: get("failing")?,
         })
     }
+}
+
+/// How a pool of at most `max_connections` connects.
+fn pool_options(backend: Backend, max_connections: u32) -> AnyPoolOptions {
+    let sqlite = backend == Backend::Sqlite;
+    AnyPoolOptions::new()
+        .max_connections(max_connections)
+        // Adyen gives up after 10 seconds: waiting longer for a connection helps no one.
+        .acquire_timeout(Duration::from_secs(5))
+        .after_connect(move |connection, _| {
+            Box::pin(async move {
+                if sqlite {
+                    // An acknowledged notification must survive a power cut, not only a
+                    // crash of this process.
+                    connection.execute("PRAGMA synchronous = FULL").await?;
+                }
+                Ok(())
+            })
+        })
 }
 
 /// A value for a text column. PostgreSQL's text cannot hold NUL, which a signed notification may
