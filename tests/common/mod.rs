@@ -173,7 +173,7 @@ impl Body for Frames {
         self.polled.store(true, Ordering::SeqCst);
         let polls = self.polls.fetch_add(1, Ordering::SeqCst);
         // Every other poll is Pending, as a network body often is.
-        if polls % 2 == 0 {
+        if polls.is_multiple_of(2) {
             cx.waker().wake_by_ref();
             return Poll::Pending;
         }
