@@ -11,6 +11,8 @@
 //! Nothing is acknowledged that the inner service did not take.
 //!
 //! - [`webhook`]: the middleware, with an example.
+//! - [`basic_auth`]: HTTP Basic auth as a middleware of its own ([`RequireBasicAuthLayer`]), for
+//!   the routes beside the webhook; the webhook layer makes the same check.
 //! - [`notification`]: the typed notifications.
 //! - [`signature`]: how signatures are computed and checked ([`HmacKey`], [`HmacKeys`]), and the
 //!   signer for tests.
@@ -20,10 +22,13 @@
 #![deny(unreachable_pub)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod basic_auth;
 pub mod notification;
+mod response;
 pub mod signature;
 pub mod webhook;
 
+pub use self::basic_auth::{RequireBasicAuth, RequireBasicAuthLayer};
 pub use self::notification::{
     AdditionalData, Amount, EventCode, NotificationRequest, NotificationRequestItem,
 };

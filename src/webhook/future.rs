@@ -13,6 +13,7 @@ use tower_service::Service;
 use super::layer::Config;
 use super::verify::{self, Rejection};
 use super::{ResponseBody, WebhookBody};
+use crate::response::text_response;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -135,7 +136,7 @@ fn acknowledge<B>(response: Response<B>, config: &Config) -> Response<ResponseBo
     if config.keep_handler_response {
         return response.map(ResponseBody::inner);
     }
-    verify::text_response(StatusCode::OK, Bytes::from_static(b"[accepted]"))
+    text_response(StatusCode::OK, Bytes::from_static(b"[accepted]"))
 }
 
 /// The body read so far, never larger than the limit.

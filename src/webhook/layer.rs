@@ -2,8 +2,8 @@ use std::sync::Arc;
 
 use tower_layer::Layer;
 
-use super::auth::BasicAuth;
 use super::VerifyWebhook;
+use crate::basic_auth::BasicAuth;
 use crate::signature::HmacKeys;
 
 /// The default limit on a request body: 256 KiB. Adyen's bodies are a few KiB.
@@ -117,8 +117,9 @@ impl VerifyWebhookLayer {
     }
 
     /// Requires HTTP Basic auth with these credentials, as set on the webhook in the Customer
-    /// Area. Checked before the body is read; a missing, malformed or wrong `Authorization`
-    /// header gets `401` with a `WWW-Authenticate` challenge.
+    /// Area. Checked before the body is read, as [`RequireBasicAuth`](crate::RequireBasicAuth)
+    /// checks them; a missing, malformed or wrong `Authorization` header gets `401` with the
+    /// challenge `WWW-Authenticate: Basic realm="Adyen webhooks", charset="UTF-8"`.
     #[must_use]
     pub fn basic_auth(mut self, username: &str, password: &str) -> Self {
         self.config_mut().basic_auth = Some(BasicAuth::new(username, password, "Adyen webhooks"));

@@ -3,7 +3,8 @@
 //!
 //! For every request, [`VerifyWebhook`]:
 //!
-//! 1. checks HTTP Basic auth, when configured, before reading anything;
+//! 1. checks HTTP Basic auth, when configured, before reading anything (the same check as
+//!    [`RequireBasicAuth`](crate::RequireBasicAuth));
 //! 2. buffers the body up to a limit (`413` past it, with or without `Content-Length`; `400` if
 //!    the body fails mid-stream);
 //! 3. verifies it: for standard notifications ([`VerifyWebhookLayer::notifications`]) it parses
@@ -79,7 +80,6 @@
 //! labelled, and routing is the router's business. A body that never ends is for a timeout
 //! (tower-http's `TimeoutLayer`) placed in front.
 
-mod auth;
 mod body;
 mod extensions;
 mod future;
@@ -87,8 +87,9 @@ mod layer;
 mod service;
 mod verify;
 
-pub use self::body::{ResponseBody, WebhookBody};
+pub use self::body::WebhookBody;
 pub use self::extensions::{Notifications, RejectedItem, RejectedItems, SignedWebhook};
 pub use self::future::ResponseFuture;
 pub use self::layer::{Policy, VerifyWebhookLayer, DEFAULT_MAX_BODY_BYTES};
 pub use self::service::VerifyWebhook;
+pub use crate::response::ResponseBody;

@@ -1,13 +1,14 @@
 //! Between the bytes and the inner service: parse, verify, decide, and log the verdict.
 
 use bytes::Bytes;
-use http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
 use http::{HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
 
 use super::extensions::{Notifications, RejectedItem, RejectedItems, SignedWebhook};
 use super::layer::{Config, Mode, Policy};
 use super::ResponseBody;
+use crate::basic_auth;
 use crate::notification::NotificationRequest;
+use crate::response::text_response;
 
 /// The header header-signed webhooks carry their signature in (matched case-insensitively, as
 /// `http` stores header names in lowercase).
@@ -15,25 +16,21 @@ pub(crate) static HMAC_SIGNATURE: HeaderName = HeaderName::from_static("hmacsign
 
 /// A request the inner service will not see, and why.
 #[derive(Debug)]
-pub(crate) struct Rejection {
-    status: StatusCode,
-    reason: String,
-    challenge: Option<HeaderValue>,
+pub(crate) enum Rejection {
+    /// Basic auth failed: the answer [`RequireBasicAuth`](crate::RequireBasicAuth) gives, with
+    /// this challenge.
+    BasicAuth(HeaderValue),
+    Status {
+        status: StatusCode,
+        reason: String,
+    },
 }
 
 impl Rejection {
     pub(crate) fn new(status: StatusCode, reason: impl Into<String>) -> Self {
-        Self {
+        Self::Status {
             status,
             reason: reason.into(),
-            challenge: None,
-        }
-    }
-
-    pub(crate) fn unauthorized(challenge: HeaderValue) -> Self {
-        Self {
-            challenge: Some(challenge),
-            ..Self::new(StatusCode::UNAUTHORIZED, "authentication required")
         }
     }
 
@@ -45,25 +42,11 @@ impl Rejection {
     }
 
     pub(crate) fn into_response<B>(self) -> Response<ResponseBody<B>> {
-        let mut response = text_response(self.status, format!("{}\n", self.reason));
-        if let Some(challenge) = self.challenge {
-            response.headers_mut().insert(WWW_AUTHENTICATE, challenge);
+        match self {
+            Self::BasicAuth(challenge) => basic_auth::refusal(challenge),
+            Self::Status { status, reason } => text_response(status, format!("{reason}\n")),
         }
-        response
     }
-}
-
-pub(crate) fn text_response<B>(
-    status: StatusCode,
-    body: impl Into<Bytes>,
-) -> Response<ResponseBody<B>> {
-    let mut response = Response::new(ResponseBody::fixed(body));
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    response
 }
 
 /// Checks what can be checked before the body is read, so a rejected request costs no buffering.
@@ -71,7 +54,7 @@ pub(crate) fn before_body(config: &Config, headers: &HeaderMap) -> Result<(), Re
     if let Some(auth) = &config.basic_auth {
         if !auth.check(headers) {
             tracing::warn!("Adyen webhook rejected: missing or wrong Basic auth credentials");
-            return Err(Rejection::unauthorized(auth.challenge().clone()));
+            return Err(Rejection::BasicAuth(auth.challenge().clone()));
         }
     }
     if config.mode == Mode::HmacHeader && !headers.contains_key(&HMAC_SIGNATURE) {

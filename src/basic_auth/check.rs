@@ -1,13 +1,19 @@
-//! HTTP Basic auth, as the Customer Area sets it on a webhook endpoint.
+//! The check itself: one `Authorization` header, `Basic`, and the expected credentials.
 
 use std::fmt;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
-use http::header::AUTHORIZATION;
-use http::{HeaderMap, HeaderValue};
+use http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
+use http::{HeaderMap, HeaderValue, Response, StatusCode};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
+
+use crate::response::{text_response, ResponseBody};
+
+/// The longest base64 credentials decoded: 4 KiB, 3 KiB of `username:password`. Credentials are
+/// short; a longer header is refused without being decoded.
+pub(crate) const MAX_ENCODED_LEN: usize = 4096;
 
 /// Expected credentials, kept only as a digest of `username:password`.
 #[derive(Clone)]
@@ -18,16 +24,14 @@ pub(crate) struct BasicAuth {
 
 impl BasicAuth {
     pub(crate) fn new(username: &str, password: &str, realm: &str) -> Self {
-        let realm: String = realm
-            .chars()
-            .filter(|c| c.is_ascii_graphic() || *c == ' ')
-            .filter(|c| *c != '"' && *c != '\\')
-            .collect();
         Self {
             digest: digest(format!("{username}:{password}").as_bytes()),
-            challenge: HeaderValue::try_from(format!("Basic realm=\"{realm}\", charset=\"UTF-8\""))
-                .expect("the realm was reduced to printable ASCII"),
+            challenge: challenge(realm),
         }
+    }
+
+    pub(crate) fn set_realm(&mut self, realm: &str) {
+        self.challenge = challenge(realm);
     }
 
     /// Whether `headers` carry the expected credentials. Any malformed header is a plain no.
@@ -46,8 +50,29 @@ impl BasicAuth {
 
 impl fmt::Debug for BasicAuth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("BasicAuth { .. }")
+        f.debug_struct("BasicAuth")
+            .field("challenge", &self.challenge)
+            .finish_non_exhaustive()
     }
+}
+
+/// The answer to a request without the right credentials, whichever middleware checked them.
+/// It does not say what was wrong.
+pub(crate) fn refusal<B>(challenge: HeaderValue) -> Response<ResponseBody<B>> {
+    let mut response = text_response(StatusCode::UNAUTHORIZED, "authentication required\n");
+    response.headers_mut().insert(WWW_AUTHENTICATE, challenge);
+    response
+}
+
+fn challenge(realm: &str) -> HeaderValue {
+    // Reduced to what may stand between quotes in a header, so any realm makes a valid one.
+    let realm: String = realm
+        .chars()
+        .filter(|c| c.is_ascii_graphic() || *c == ' ')
+        .filter(|c| *c != '"' && *c != '\\')
+        .collect();
+    HeaderValue::try_from(format!("Basic realm=\"{realm}\", charset=\"UTF-8\""))
+        .expect("the realm was reduced to printable ASCII")
 }
 
 fn digest(bytes: &[u8]) -> [u8; 32] {
@@ -67,8 +92,7 @@ fn credentials(headers: &HeaderMap) -> Option<Vec<u8>> {
         return None;
     }
     let encoded = encoded.trim_ascii();
-    // Credentials are short: refuse to decode anything larger than a few KiB.
-    if encoded.len() > 4096 {
+    if encoded.len() > MAX_ENCODED_LEN {
         return None;
     }
     let decoded = BASE64.decode(encoded).ok()?;
