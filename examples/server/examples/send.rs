@@ -117,7 +117,14 @@ async fn run(args: Args) -> Result<bool, String> {
     })
     .map_err(|error| error.to_string())?;
 
-    let plan = scenarios::plan(&chosen, args.count.max(1), &keys, &args.merchant_account);
+    // ADYEN_MERCHANT_ACCOUNT may list several accounts, as the server reads it: the first.
+    let account = args
+        .merchant_account
+        .split(',')
+        .next()
+        .unwrap_or_default()
+        .trim();
+    let plan = scenarios::plan(&chosen, args.count.max(1), &keys, account);
     for (scenario, why) in &plan.skipped {
         eprintln!("skipped {scenario}: {why}");
     }

@@ -1,66 +1,130 @@
-//! The HTTP side: the webhook endpoint and a small JSON API over the store.
+//! The HTTP side, on two listeners that never share a route.
+//!
+//! The webhook listener (`PORT`, the one a tunnel or load balancer exposes) serves Adyen and
+//! nothing else:
 //!
 //! | route | what |
 //! | --- | --- |
 //! | `POST /api/webhooks/notifications` | Adyen's standard notifications: verified by `tower-adyen-webhook`, stored, then acknowledged |
-//! | `GET /api/notifications?limit=N` | the stored notifications, newest first |
-//! | `GET /api/payments/{merchantReference}` | the state of an order's payments |
+//! | `GET /health` | `200 ok`, nothing else |
 //!
-//! With `WEBHOOK_USERNAME`/`WEBHOOK_PASSWORD` set, all three require that Basic auth.
+//! Other methods on the webhook path get `405`, other paths `404`, before anything is read.
+//!
+//! The admin listener (`ADMIN_BIND_ADDRESS`:`ADMIN_PORT`, loopback by default) serves people:
+//!
+//! | route | what |
+//! | --- | --- |
+//! | `GET /api/notifications?limit=N&before=ID` | the stored notifications, newest first, a page at a time |
+//! | `GET /api/payments/{merchantReference}` | the state of an order's payments |
+//! | `POST /api/notifications/{id}/requeue` | puts a dead-lettered or failing notification back in the queue |
+//! | `POST /api/notifications/requeue-dead` | requeues every dead-lettered notification |
+//!
+//! It refuses requests whose `Host` is not its own address, `localhost` or a name in
+//! `ADMIN_ALLOWED_HOSTS` (`421`: a web page cannot reach it through DNS rebinding), requires
+//! `ADMIN_USERNAME`/`ADMIN_PASSWORD` when set (and they must be when it is not on loopback), and
+//! handles a few requests at a time (`503` past that).
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
-use base64::engine::general_purpose::STANDARD as BASE64;
-use base64::Engine as _;
 use serde::{Deserialize, Serialize};
-use subtle::ConstantTimeEq;
-use tokio::sync::Notify;
-use tower_adyen_webhook::{Amount, Notifications, VerifyWebhookLayer};
+use tokio::sync::{Notify, Semaphore};
+use tower_adyen_webhook::{
+    Amount, NotificationRequestItem, Notifications, RequireBasicAuthLayer, VerifyWebhookLayer,
+};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::config::{Config, Credentials};
+use crate::config::{Config, Environment, Guards};
 use crate::payments::{self, Payment, PaymentStatus};
-use crate::store::{Store, StoredNotification};
+use crate::store::{Row, Store, StoredNotification};
 use crate::time::rfc3339;
 
 /// Where Adyen POSTs standard notifications: the URL path to enter in the Customer Area.
 pub const WEBHOOK_PATH: &str = "/api/webhooks/notifications";
 
+/// The most notifications one page of the JSON API lists.
+pub const MAX_PAGE: i64 = 200;
+
+/// How long a client told `503` because the server is busy should wait: Adyen retries anyway.
+const RETRY_AFTER_SECS: &str = "1";
+
 #[derive(Clone)]
 struct AppState {
     store: Store,
     wake: Arc<Notify>,
+    guards: Arc<Guards>,
 }
 
-/// The server's routes. `wake` is notified whenever notifications were stored.
-pub fn router(config: &Config, store: Store, wake: Arc<Notify>) -> Router {
-    let mut verify = VerifyWebhookLayer::notifications(config.keys.clone());
+/// The webhook listener's routes. `wake` is notified whenever notifications were stored.
+pub fn webhook_router(config: &Config, store: Store, wake: Arc<Notify>) -> Router {
+    let mut verify = VerifyWebhookLayer::notifications(config.keys.clone()); // TEMPSTUB
     if let Some(credentials) = &config.basic_auth {
         verify = verify.basic_auth(&credentials.username, credentials.password.expose());
     }
+    // At most this many bodies are buffered at once: the rest are shed before a byte of theirs
+    // is read, and Adyen delivers them again.
+    let in_flight = Arc::new(Semaphore::new(config.limits.max_webhooks_in_flight));
 
+    let router = Router::new()
+        .route(
+            WEBHOOK_PATH,
+            // route_layer: other methods get 405 from the router, never reach the verifier.
+            post(receive)
+                .route_layer(verify)
+                .route_layer(middleware::from_fn_with_state(in_flight, shed_load)),
+        )
+        .route("/health", get(|| async { "ok" }))
+        .with_state(AppState {
+            store,
+            wake,
+            guards: Arc::new(config.guards.clone()),
+        });
+    with_common_layers(router, config)
+}
+
+/// The admin listener's routes, for the listener at `address`.
+pub fn admin_router(
+    config: &Config,
+    store: Store,
+    wake: Arc<Notify>,
+    address: SocketAddr,
+) -> Router {
+    let in_flight = Arc::new(Semaphore::new(config.limits.max_api_in_flight));
     let mut api = Router::new()
         .route("/api/notifications", get(list_notifications))
-        .route("/api/payments/{merchant_reference}", get(order_payments));
-    if let Some(credentials) = &config.basic_auth {
-        api = api.route_layer(middleware::from_fn_with_state(
-            Arc::new(credentials.clone()),
-            require_basic_auth,
-        ));
+        .route("/api/notifications/requeue-dead", post(requeue_dead))
+        .route("/api/notifications/{id}/requeue", post(requeue))
+        .route("/api/payments/{merchant_reference}", get(order_payments))
+        .layer(middleware::from_fn_with_state(in_flight, shed_load));
+    if let Some(credentials) = &config.admin.basic_auth {
+        api = api.layer(
+            RequireBasicAuthLayer::new(&credentials.username, credentials.password.expose())
+                .realm("Adyen webhook server admin"),
+        );
     }
+    let hosts = Arc::new(AllowedHosts::new(address, &config.admin.allowed_hosts));
+    let router = api
+        .with_state(AppState {
+            store,
+            wake,
+            guards: Arc::new(config.guards.clone()),
+        })
+        // Outermost: a request for another host is refused before anything else looks at it.
+        .layer(middleware::from_fn_with_state(hosts, check_host));
+    with_common_layers(router, config)
+}
 
-    Router::new()
-        .route(WEBHOOK_PATH, post(receive).layer(verify))
-        .merge(api)
-        .with_state(AppState { store, wake })
+/// What both listeners put around their routes.
+fn with_common_layers(router: Router, config: &Config) -> Router {
+    router
         // A request that takes too long gets a 503 before Adyen gives up (config.rs), and its
         // handler is dropped where it stands: a transaction not committed yet is rolled back.
         .layer(TimeoutLayer::with_status_code(
@@ -73,20 +137,144 @@ pub fn router(config: &Config, store: Store, wake: Arc<Notify>) -> Router {
         .layer(TraceLayer::new_for_http())
 }
 
+/// Answers `503` with `Retry-After` when the routes behind already handle as many requests as
+/// the semaphore has permits.
+async fn shed_load(
+    State(in_flight): State<Arc<Semaphore>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Ok(_permit) = in_flight.try_acquire() else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, RETRY_AFTER_SECS)],
+            "busy: try again shortly\n",
+        )
+            .into_response();
+    };
+    next.run(request).await
+}
+
+/// The `Host` values the admin listener answers to.
+#[derive(Debug)]
+struct AllowedHosts {
+    names: Vec<String>,
+    port: u16,
+}
+
+impl AllowedHosts {
+    fn new(address: SocketAddr, extra: &[String]) -> Self {
+        let ip = match address {
+            SocketAddr::V4(v4) => v4.ip().to_string(),
+            SocketAddr::V6(v6) => format!("[{}]", v6.ip()),
+        };
+        let mut names = vec![ip, "localhost".to_owned()];
+        if address.ip().is_loopback() {
+            names.extend(["127.0.0.1".to_owned(), "[::1]".to_owned()]);
+        }
+        names.extend(extra.iter().map(|name| name.to_ascii_lowercase()));
+        Self {
+            names,
+            port: address.port(),
+        }
+    }
+
+    /// Whether `host` (a `Host` header: a name, with or without this listener's port) is one
+    /// of ours.
+    fn allows(&self, host: &str) -> bool {
+        let host = host.trim().to_ascii_lowercase();
+        let name = match host.rsplit_once(':') {
+            // An IPv6 literal without a port has colons inside its brackets only.
+            Some((name, port)) if !port.contains(']') => {
+                if port != self.port.to_string() {
+                    return false;
+                }
+                name.to_owned()
+            }
+            _ => host,
+        };
+        self.names.iter().any(|allowed| *allowed == name)
+    }
+}
+
+async fn check_host(
+    State(hosts): State<Arc<AllowedHosts>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .or_else(|| {
+            request
+                .uri()
+                .authority()
+                .map(|authority| authority.as_str())
+        });
+    match host {
+        Some(host) if hosts.allows(host) => next.run(request).await,
+        _ => (
+            StatusCode::MISDIRECTED_REQUEST,
+            "this admin listener does not serve that host: add it to ADMIN_ALLOWED_HOSTS\n",
+        )
+            .into_response(),
+    }
+}
+
+/// Why an item must not be applied, if it must not: see [`Guards`].
+fn ignore_reason(guards: &Guards, live: bool, item: &NotificationRequestItem) -> Option<String> {
+    if item.is_test() {
+        return Some("a test notification sent from the Customer Area".to_owned());
+    }
+    let accounts = &guards.merchant_accounts;
+    if !accounts.is_empty()
+        && !accounts
+            .iter()
+            .any(|account| account.expose() == item.merchant_account_code)
+    {
+        return Some("its merchantAccountCode is not in ADYEN_MERCHANT_ACCOUNT".to_owned());
+    }
+    let environment = if live {
+        Environment::Live
+    } else {
+        Environment::Test
+    };
+    if environment != guards.environment {
+        return Some(format!(
+            "it is from the {} environment, and this server is configured for {}",
+            environment.as_str(),
+            guards.environment.as_str()
+        ));
+    }
+    None
+}
+
 /// Stores the verified notifications, then answers `200`, which the layer turns into
 /// `[accepted]`. Anything else makes Adyen deliver them again.
 async fn receive(
     State(state): State<AppState>,
     Extension(notifications): Extension<Notifications>,
 ) -> StatusCode {
-    match state.store.save(notifications.live(), &notifications).await {
+    let live = notifications.live();
+    let guards = &state.guards;
+    match state
+        .store
+        .save_with(live, &notifications, |item| {
+            ignore_reason(guards, live, item)
+        })
+        .await
+    {
         Ok(saved) => {
+            let mut ignored = Vec::new();
             for (item, saved) in notifications.iter().zip(&saved) {
+                // Values from the body, signed or not, are quoted: a newline in one cannot
+                // start a log line.
                 if saved.is_duplicate() {
                     tracing::info!(
                         notification = saved.id,
-                        psp_reference = %item.psp_reference,
-                        event_code = %item.event_code,
+                        psp_reference = ?item.psp_reference,
+                        event_code = ?item.event_code.as_str(),
                         success = item.success,
                         deliveries = saved.deliveries,
                         "redelivery recognised: acknowledged, not stored again"
@@ -94,12 +282,23 @@ async fn receive(
                 } else {
                     tracing::info!(
                         notification = saved.id,
-                        psp_reference = %item.psp_reference,
-                        event_code = %item.event_code,
+                        psp_reference = ?item.psp_reference,
+                        event_code = ?item.event_code.as_str(),
                         success = item.success,
                         "stored"
                     );
                 }
+                if let Some(reason) = ignore_reason(guards, live, item) {
+                    ignored.push((saved.id, reason));
+                }
+            }
+            if let Some((first, reason)) = ignored.first() {
+                tracing::warn!(
+                    ignored = ignored.len(),
+                    first_notification = first,
+                    reason = reason.as_str(),
+                    "stored and acknowledged but ignored: never applied to payments"
+                );
             }
             state.wake.notify_one();
             StatusCode::OK
@@ -118,6 +317,24 @@ async fn receive(
 #[derive(Deserialize)]
 struct ListParams {
     limit: Option<i64>,
+    before: Option<i64>,
+}
+
+/// A page of the JSON API's notifications.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Page {
+    notifications: Vec<RowView>,
+    /// The `before` of the next page, when there may be one.
+    next_before: Option<i64>,
+}
+
+/// A row: a notification, or one that cannot be read.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum RowView {
+    Notification(Box<NotificationView>),
+    Unreadable { id: i64, error: String },
 }
 
 /// A stored notification in the JSON API.
@@ -137,6 +354,8 @@ struct NotificationView {
     deliveries: i64,
     received_at: String,
     last_delivered_at: String,
+    /// Why it is not applied, if it is not.
+    ignored: Option<String>,
     processing: ProcessingView,
 }
 
@@ -148,6 +367,7 @@ struct ProcessingView {
     last_error: Option<String>,
     next_attempt_at: Option<String>,
     processed_at: Option<String>,
+    dead_at: Option<String>,
 }
 
 impl From<StoredNotification> for NotificationView {
@@ -169,15 +389,20 @@ impl From<StoredNotification> for NotificationView {
             received_at: rfc3339(stored.received_at),
             last_delivered_at: rfc3339(stored.last_delivered_at),
             processing: ProcessingView {
-                state: processing.state().as_str(),
+                state: if stored.ignored.is_some() {
+                    "ignored"
+                } else {
+                    processing.state().as_str()
+                },
                 attempts: processing.attempts,
                 last_error: processing.last_error.clone(),
-                next_attempt_at: processing
-                    .processed_at
-                    .is_none()
-                    .then(|| rfc3339(processing.next_attempt_at)),
+                next_attempt_at: (processing.processed_at.is_none()
+                    && processing.dead_at.is_none())
+                .then(|| rfc3339(processing.next_attempt_at)),
                 processed_at: processing.processed_at.map(rfc3339),
+                dead_at: processing.dead_at.map(rfc3339),
             },
+            ignored: stored.ignored,
         }
     }
 }
@@ -185,10 +410,55 @@ impl From<StoredNotification> for NotificationView {
 async fn list_notifications(
     State(state): State<AppState>,
     Query(params): Query<ListParams>,
-) -> Result<Json<Vec<NotificationView>>, Response> {
-    let limit = params.limit.unwrap_or(1000).clamp(1, 10_000);
-    let notifications = state.store.list(limit).await.map_err(unavailable)?;
-    Ok(Json(notifications.into_iter().map(Into::into).collect()))
+) -> Result<Json<Page>, Response> {
+    let limit = params.limit.unwrap_or(50).clamp(1, MAX_PAGE);
+    let rows = state
+        .store
+        .list(limit, params.before)
+        .await
+        .map_err(unavailable)?;
+    let full = rows.len() as i64 == limit;
+    let last = rows.last().map(|row: &Row| match row {
+        Ok(stored) => stored.id,
+        Err(unreadable) => unreadable.id,
+    });
+    let notifications = rows
+        .into_iter()
+        .map(|row| match row {
+            Ok(stored) => RowView::Notification(Box::new(stored.into())),
+            Err(unreadable) => RowView::Unreadable {
+                id: unreadable.id,
+                error: unreadable.error,
+            },
+        })
+        .collect();
+    Ok(Json(Page {
+        notifications,
+        next_before: if full { last } else { None },
+    }))
+}
+
+async fn requeue(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, Response> {
+    if state.store.requeue(id).await.map_err(unavailable)? {
+        tracing::info!(notification = id, "requeued by an operator");
+        state.wake.notify_one();
+        Ok(Json(serde_json::json!({ "requeued": [id] })).into_response())
+    } else {
+        Ok((
+            StatusCode::NOT_FOUND,
+            Json(serde_json::json!({
+                "error": format!("no unprocessed notification {id}")
+            })),
+        )
+            .into_response())
+    }
+}
+
+async fn requeue_dead(State(state): State<AppState>) -> Result<Json<serde_json::Value>, Response> {
+    let count = state.store.requeue_dead().await.map_err(unavailable)?;
+    tracing::info!(count, "dead-lettered notifications requeued by an operator");
+    state.wake.notify_one();
+    Ok(Json(serde_json::json!({ "requeued": count })))
 }
 
 /// An order's payments in the JSON API.
@@ -234,77 +504,35 @@ fn unavailable(error: crate::store::StoreError) -> Response {
         .into_response()
 }
 
-/// The same Basic auth as the webhook, for the JSON API: it shows payment data.
-async fn require_basic_auth(
-    State(expected): State<Arc<Credentials>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    if basic_auth_matches(request.headers(), &expected) {
-        next.run(request).await
-    } else {
-        (
-            StatusCode::UNAUTHORIZED,
-            [(
-                header::WWW_AUTHENTICATE,
-                "Basic realm=\"Adyen webhook server\"",
-            )],
-        )
-            .into_response()
-    }
-}
-
-fn basic_auth_matches(headers: &HeaderMap, expected: &Credentials) -> bool {
-    let Some(value) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return false;
-    };
-    let Some((scheme, encoded)) = value.trim().split_once(' ') else {
-        return false;
-    };
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return false;
-    }
-    let Ok(decoded) = BASE64.decode(encoded.trim()) else {
-        return false;
-    };
-    let Some(colon) = decoded.iter().position(|&b| b == b':') else {
-        return false;
-    };
-    let (username, password) = (&decoded[..colon], &decoded[colon + 1..]);
-    // Both halves are compared, whatever the first gave, so the timing tells nothing.
-    let user_ok = username.ct_eq(expected.username.as_bytes());
-    let password_ok = password.ct_eq(expected.password.expose().as_bytes());
-    (user_ok & password_ok).into()
-}
-
 #[cfg(test)]
 mod tests {
-    use axum::http::HeaderValue;
-
     use super::*;
-    use crate::config::Secret;
 
     #[test]
-    fn basic_auth_for_the_api() {
-        let expected = Credentials {
-            username: "adyen".into(),
-            password: Secret::new("pa:ss"),
-        };
-        let check = |value: &str| {
-            let mut headers = HeaderMap::new();
-            headers.insert(header::AUTHORIZATION, HeaderValue::from_str(value).unwrap());
-            basic_auth_matches(&headers, &expected)
-        };
-        let good = BASE64.encode("adyen:pa:ss");
-        assert!(check(&format!("Basic {good}")));
-        assert!(check(&format!("basic {good}")));
-        assert!(!check(&format!("Bearer {good}")));
-        assert!(!check(&format!("Basic {}", BASE64.encode("adyen:pa:sS"))));
-        assert!(!check(&format!("Basic {}", BASE64.encode("adyen"))));
-        assert!(!check("Basic not-base64!"));
-        assert!(!basic_auth_matches(&HeaderMap::new(), &expected));
+    fn the_admin_listener_answers_to_its_own_names_only() {
+        let hosts = AllowedHosts::new("127.0.0.1:9090".parse().unwrap(), &["ops.example".into()]);
+        for host in [
+            "127.0.0.1:9090",
+            "127.0.0.1",
+            "localhost:9090",
+            "LOCALHOST",
+            "[::1]:9090",
+            "ops.example",
+            "ops.example:9090",
+        ] {
+            assert!(hosts.allows(host), "{host}");
+        }
+        for host in [
+            "evil.example",
+            "evil.example:9090",
+            "127.0.0.1:8080",
+            "localhost.evil.example",
+            "ops.example.evil",
+            "",
+        ] {
+            assert!(!hosts.allows(host), "{host}");
+        }
+        let v6 = AllowedHosts::new("[::1]:9090".parse().unwrap(), &[]);
+        assert!(v6.allows("[::1]:9090") && v6.allows("[::1]") && !v6.allows("[::2]"));
     }
 }

@@ -18,6 +18,13 @@ pub const DEFAULT_PORT: u16 = 8080;
 /// seconds; answering before that, even with an error, lets it schedule its retry at once.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(9);
 
+/// The admin listener's port when `ADMIN_PORT` is not set.
+pub const DEFAULT_ADMIN_PORT: u16 = 9090;
+
+/// How many failed attempts dead-letter a notification when `WORKER_MAX_ATTEMPTS` is not set:
+/// with the worker's backoff (2 s doubling, at most 15 min) that is about 45 minutes of retries.
+pub const DEFAULT_WORKER_MAX_ATTEMPTS: i64 = 12;
+
 /// The server's settings.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -38,6 +45,113 @@ pub struct Config {
     /// [`DEFAULT_REQUEST_TIMEOUT`]. Not read from the environment (Adyen's 10 seconds are not
     /// negotiable); tests shorten it.
     pub request_timeout: Duration,
+    /// The admin listener: the JSON API (and everything else meant for people), never on the
+    /// webhook port.
+    pub admin: Admin,
+    /// Bounds on connections, requests and memory.
+    pub limits: Limits,
+    /// What the server accepts as meant for it.
+    pub guards: Guards,
+    /// `WORKER_MAX_ATTEMPTS`: after this many failed attempts a notification is dead-lettered:
+    /// no longer retried until an operator requeues it.
+    pub worker_max_attempts: i64,
+}
+
+/// The admin listener's settings.
+#[derive(Clone, Debug)]
+pub struct Admin {
+    /// `ADMIN_BIND_ADDRESS`, `127.0.0.1` by default: a tunnel to `PORT` never reaches it.
+    pub bind_address: IpAddr,
+    /// `ADMIN_PORT`, 9090 by default.
+    pub port: u16,
+    /// `ADMIN_ALLOWED_HOSTS`: host names, besides the listener's own address and `localhost`,
+    /// accepted in the `Host` header (anything else is refused, against DNS rebinding).
+    pub allowed_hosts: Vec<String>,
+    /// `ADMIN_USERNAME`/`ADMIN_PASSWORD`: required when the listener is not on loopback.
+    pub basic_auth: Option<Credentials>,
+}
+
+/// Bounds on what strangers can make the server hold. Each is a setting.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// `HEADER_READ_TIMEOUT_SECS` (5): how long a connection may take to send a request head,
+    /// counted from when the server waits for one, so it also closes idle keep-alive
+    /// connections.
+    pub header_read_timeout: Duration,
+    /// `IDLE_TIMEOUT_SECS` (30): a connection on which no byte moved for this long is closed,
+    /// whatever it is doing (a client that stops reading its response, say).
+    pub idle_timeout: Duration,
+    /// `MAX_CONNECTIONS` (1000): open connections on both listeners together; further ones wait
+    /// in the kernel's backlog. Lowered at start to fit the file-descriptor limit.
+    pub max_connections: usize,
+    /// `MAX_WEBHOOKS_IN_FLIGHT` (32): webhook requests handled at once; more get `503` with
+    /// `Retry-After` and Adyen delivers them again. With the body limit this bounds the memory
+    /// that request bodies hold: 32 x 256 KiB = 8 MiB.
+    pub max_webhooks_in_flight: usize,
+    /// `MAX_API_IN_FLIGHT` (4): admin API requests handled at once; more get `503`.
+    pub max_api_in_flight: usize,
+    /// `MAX_NOTIFICATION_ITEMS` (100): items in one webhook request; more get `413`.
+    pub max_items: usize,
+    /// `SHUTDOWN_DEADLINE_SECS` (10): how long a graceful shutdown waits for open connections
+    /// before dropping them. Nothing acknowledged is lost by that: a request is acknowledged
+    /// only once stored.
+    pub shutdown_deadline: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: Duration::from_secs(5),
+            idle_timeout: Duration::from_secs(30),
+            max_connections: 1000,
+            max_webhooks_in_flight: 32,
+            max_api_in_flight: 4,
+            max_items: 100,
+            shutdown_deadline: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Adyen's environments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Environment {
+    /// The test environment (`live: "false"`).
+    Test,
+    /// The live environment (`live: "true"`).
+    Live,
+}
+
+impl Environment {
+    /// `test` or `live`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Test => "test",
+            Self::Live => "live",
+        }
+    }
+}
+
+/// What the server accepts as meant for it. A notification that fails a guard is stored and
+/// acknowledged (Adyen must not retry it forever) but marked ignored and never applied.
+#[derive(Clone, Debug)]
+pub struct Guards {
+    /// `ADYEN_MERCHANT_ACCOUNT` (comma-separated): the merchant accounts notifications may be
+    /// about. Empty: any.
+    pub merchant_accounts: Vec<Secret>,
+    /// `ADYEN_ENVIRONMENT`, else the prefix of `ADYEN_CLIENT_KEY`, else test.
+    pub environment: Environment,
+    /// Where [`Guards::environment`] came from, said at start.
+    pub environment_source: &'static str,
+}
+
+impl Default for Guards {
+    fn default() -> Self {
+        Self {
+            merchant_accounts: Vec::new(),
+            environment: Environment::Test,
+            environment_source: "the default",
+        }
+    }
 }
 
 /// HTTP Basic auth credentials.
@@ -143,10 +257,19 @@ impl Config {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
 
-        let keys = get("ADYEN_HMAC_KEY")
-            .ok_or(ConfigError::MissingKey)?
-            .parse::<HmacKeys>()
-            .map_err(ConfigError::BadKey)?;
+        let text = get("ADYEN_HMAC_KEY").ok_or(ConfigError::MissingKey)?;
+        let keys = text.parse::<HmacKeys>().map_err(ConfigError::BadKey)?;
+        if let Some(position) = text.split(',').position(is_weak_key) {
+            return Err(ConfigError::Invalid {
+                name: "ADYEN_HMAC_KEY",
+                message: format!(
+                    "key {} of the list is one byte repeated, a placeholder rather than a key \
+                     from the Customer Area: generate one there (Developers > Webhooks > your \
+                     webhook > Security > HMAC Key)",
+                    position + 1
+                ),
+            });
+        }
         Self::with_keys(keys, lookup)
     }
 
@@ -157,87 +280,211 @@ impl Config {
     ) -> Result<Self, ConfigError> {
         let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
 
-        let port = match get("PORT") {
-            None => DEFAULT_PORT,
-            Some(port) => port
-                .trim()
-                .parse::<u16>()
-                .ok()
-                .filter(|&port| port != 0)
-                .ok_or_else(|| ConfigError::Invalid {
-                    name: "PORT",
-                    message: format!("must be a port number from 1 to 65535 (got {port:?})"),
-                })?,
-        };
-
-        let bind_address = match get("BIND_ADDRESS") {
-            None => IpAddr::from([127, 0, 0, 1]),
-            Some(address) => address.trim().parse().map_err(|_| ConfigError::Invalid {
-                name: "BIND_ADDRESS",
-                message: format!(
-                    "must be an IP address such as 127.0.0.1 or 0.0.0.0 (got {address:?})"
-                ),
-            })?,
-        };
+        let webhook_port = port(get("PORT"), "PORT", DEFAULT_PORT)?;
+        let bind_address = address(get("BIND_ADDRESS"), "BIND_ADDRESS")?;
 
         let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
-        check_database_url(&database_url)?;
+        crate::store::check_url(&database_url).map_err(|message| ConfigError::Invalid {
+            name: "DATABASE_URL",
+            message,
+        })?;
 
-        let basic_auth = match (get("WEBHOOK_USERNAME"), get("WEBHOOK_PASSWORD")) {
-            (None, None) => None,
-            (Some(username), Some(password)) => Some(Credentials {
-                username,
-                password: Secret::new(password),
-            }),
-            (Some(_), None) | (None, Some(_)) => {
-                return Err(ConfigError::Invalid {
-                    name: "WEBHOOK_USERNAME/WEBHOOK_PASSWORD",
-                    message: "set both, as on the webhook in the Customer Area, or neither".into(),
-                })
-            }
+        let basic_auth = credentials(
+            get("WEBHOOK_USERNAME"),
+            get("WEBHOOK_PASSWORD"),
+            "WEBHOOK_USERNAME/WEBHOOK_PASSWORD",
+            "set both, as on the webhook in the Customer Area, or neither",
+        )?;
+
+        let admin = Admin {
+            bind_address: address(get("ADMIN_BIND_ADDRESS"), "ADMIN_BIND_ADDRESS")?,
+            port: port(get("ADMIN_PORT"), "ADMIN_PORT", DEFAULT_ADMIN_PORT)?,
+            allowed_hosts: list(get("ADMIN_ALLOWED_HOSTS"))
+                .map(|host| host.to_ascii_lowercase())
+                .collect(),
+            basic_auth: credentials(
+                get("ADMIN_USERNAME"),
+                get("ADMIN_PASSWORD"),
+                "ADMIN_USERNAME/ADMIN_PASSWORD",
+                "set both or neither",
+            )?,
         };
+        if !admin.bind_address.is_loopback() && admin.basic_auth.is_none() {
+            return Err(ConfigError::Invalid {
+                name: "ADMIN_USERNAME/ADMIN_PASSWORD",
+                message: format!(
+                    "required when ADMIN_BIND_ADDRESS is not a loopback address (it is {}): the \
+                     admin side shows payment data",
+                    admin.bind_address
+                ),
+            });
+        }
+
+        let defaults = Limits::default();
+        let limits = Limits {
+            header_read_timeout: seconds(
+                &get,
+                "HEADER_READ_TIMEOUT_SECS",
+                defaults.header_read_timeout,
+            )?,
+            idle_timeout: seconds(&get, "IDLE_TIMEOUT_SECS", defaults.idle_timeout)?,
+            max_connections: count(&get, "MAX_CONNECTIONS", defaults.max_connections)?,
+            max_webhooks_in_flight: count(
+                &get,
+                "MAX_WEBHOOKS_IN_FLIGHT",
+                defaults.max_webhooks_in_flight,
+            )?,
+            max_api_in_flight: count(&get, "MAX_API_IN_FLIGHT", defaults.max_api_in_flight)?,
+            max_items: count(&get, "MAX_NOTIFICATION_ITEMS", defaults.max_items)?,
+            shutdown_deadline: seconds(&get, "SHUTDOWN_DEADLINE_SECS", defaults.shutdown_deadline)?,
+        };
+        let worker_max_attempts = i64::try_from(count(
+            &get,
+            "WORKER_MAX_ATTEMPTS",
+            DEFAULT_WORKER_MAX_ATTEMPTS as usize,
+        )?)
+        .unwrap_or(i64::MAX);
 
         let checkout = Checkout {
             api_key: get("ADYEN_API_KEY").map(Secret::new),
             client_key: get("ADYEN_CLIENT_KEY").map(Secret::new),
             merchant_account: get("ADYEN_MERCHANT_ACCOUNT").map(Secret::new),
         };
+        let (environment, environment_source) = match get("ADYEN_ENVIRONMENT") {
+            Some(value) => match value.trim().to_ascii_lowercase().as_str() {
+                "test" => (Environment::Test, "ADYEN_ENVIRONMENT"),
+                "live" => (Environment::Live, "ADYEN_ENVIRONMENT"),
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        name: "ADYEN_ENVIRONMENT",
+                        message: format!("must be test or live (got {value:?})"),
+                    })
+                }
+            },
+            None => match checkout.client_key.as_ref().map(Secret::expose) {
+                Some(key) if key.starts_with("live_") => (Environment::Live, "ADYEN_CLIENT_KEY"),
+                Some(key) if key.starts_with("test_") => (Environment::Test, "ADYEN_CLIENT_KEY"),
+                _ => (Environment::Test, "the default"),
+            },
+        };
+        let guards = Guards {
+            merchant_accounts: list(get("ADYEN_MERCHANT_ACCOUNT"))
+                .map(Secret::new)
+                .collect(),
+            environment,
+            environment_source,
+        };
 
         Ok(Self {
             keys,
-            port,
+            port: webhook_port,
             bind_address,
             database_url,
             basic_auth,
             checkout,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            admin,
+            limits,
+            guards,
+            worker_max_attempts,
         })
     }
 }
 
-fn check_database_url(url: &str) -> Result<(), ConfigError> {
-    let invalid = |message: &str| ConfigError::Invalid {
-        name: "DATABASE_URL",
-        message: message.to_owned(),
+fn port(value: Option<String>, name: &'static str, default: u16) -> Result<u16, ConfigError> {
+    let Some(value) = value else {
+        return Ok(default);
     };
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Ok(());
+    value
+        .trim()
+        .parse::<u16>()
+        .ok()
+        .filter(|&port| port != 0)
+        .ok_or_else(|| ConfigError::Invalid {
+            name,
+            message: format!("must be a port number from 1 to 65535 (got {value:?})"),
+        })
+}
+
+fn address(value: Option<String>, name: &'static str) -> Result<IpAddr, ConfigError> {
+    let Some(value) = value else {
+        return Ok(IpAddr::from([127, 0, 0, 1]));
+    };
+    value.trim().parse().map_err(|_| ConfigError::Invalid {
+        name,
+        message: format!("must be an IP address such as 127.0.0.1 or 0.0.0.0 (got {value:?})"),
+    })
+}
+
+fn credentials(
+    username: Option<String>,
+    password: Option<String>,
+    name: &'static str,
+    message: &str,
+) -> Result<Option<Credentials>, ConfigError> {
+    match (username, password) {
+        (None, None) => Ok(None),
+        (Some(username), Some(password)) => Ok(Some(Credentials {
+            username,
+            password: Secret::new(password),
+        })),
+        _ => Err(ConfigError::Invalid {
+            name,
+            message: message.to_owned(),
+        }),
     }
-    if !url.starts_with("sqlite:") {
-        return Err(invalid(
-            "must start with sqlite: (for example sqlite://notifications.db?mode=rwc) or \
-             postgres:// (for example postgres://user:password@localhost/adyen)",
-        ));
-    }
-    // Each pooled connection would get its own empty in-memory database, and everything stored
-    // would vanish at exit: the opposite of storing before acknowledging.
-    if url.contains(":memory:") || url.contains("mode=memory") {
-        return Err(invalid(
-            "an in-memory SQLite database loses the stored notifications at exit; use a file, \
-             such as sqlite://notifications.db?mode=rwc",
-        ));
-    }
-    Ok(())
+}
+
+/// A comma-separated list, without empty entries.
+fn list(value: Option<String>) -> impl Iterator<Item = String> {
+    value
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(str::to_owned)
+        .collect::<Vec<_>>()
+        .into_iter()
+}
+
+/// A whole number of at least 1.
+fn count(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: usize,
+) -> Result<usize, ConfigError> {
+    let Some(value) = get(name) else {
+        return Ok(default);
+    };
+    value
+        .trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|&n| n > 0)
+        .ok_or_else(|| ConfigError::Invalid {
+            name,
+            message: format!("must be a whole number of at least 1 (got {value:?})"),
+        })
+}
+
+/// A whole number of seconds, at least 1.
+fn seconds(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: Duration,
+) -> Result<Duration, ConfigError> {
+    let default = usize::try_from(default.as_secs()).unwrap_or(usize::MAX);
+    count(get, name, default).map(|n| Duration::from_secs(n as u64))
+}
+
+/// Whether a key from the Customer Area is one byte repeated (all zeros, say): a placeholder,
+/// not a secret.
+fn is_weak_key(hex: &str) -> bool {
+    let hex = hex.trim().as_bytes();
+    hex.len() >= 2
+        && hex
+            .chunks(2)
+            .all(|pair| pair.eq_ignore_ascii_case(&hex[..2]))
 }
 
 #[cfg(test)]

@@ -130,7 +130,13 @@ pub async fn run(
         previous: Some(keys.previous.key.clone()),
     };
     let all: Vec<_> = SCENARIOS.iter().collect();
-    let plan = scenarios::plan(&all, 1, &signing, "YourShopECOM");
+    // The account the server accepts, so that the demo's notifications are applied, not ignored.
+    let account = config
+        .guards
+        .merchant_accounts
+        .first()
+        .map_or("YourShopECOM", |account| account.expose());
+    let plan = scenarios::plan(&all, 1, &signing, account);
     let sender = Sender::new(&SenderConfig {
         url: running.url(WEBHOOK_PATH),
         basic_auth: config.basic_auth.as_ref().map(|credentials| {
@@ -275,8 +281,8 @@ pub fn next_steps(
          \x20 cargo run --example send -- --url {webhook} --key {current},{previous}{send_auth} --scenario capture\n\
          \x20 cargo run --example send -- --help\n\
          Stop it with Ctrl-C.\n",
-        notifications = running.url("/api/notifications"),
-        payments = running.url(&format!("/api/payments/{order}")),
+        notifications = running.admin_url("/api/notifications"),
+        payments = running.admin_url(&format!("/api/payments/{order}")),
         webhook = running.url(WEBHOOK_PATH),
         current = keys.current.hex,
         previous = keys.previous.hex,

@@ -10,7 +10,7 @@
 //! 4. [`worker`]: picks up stored notifications, runs the business logic, retries with backoff.
 //! 5. [`payments`]: the business logic itself, per event code: the module a merchant adapts.
 //!
-//! [`server`] wires them together; [`scenarios`] and [`sender`] are the test sender (also used by
+//! [`server`] wires them together and [`serve`] bounds what each connection may hold; [`scenarios`] and [`sender`] are the test sender (also used by
 //! the `--demo` mode in [`demo`]); [`faults`] is the fault-injection seam the no-loss test uses.
 
 pub mod app;
@@ -20,6 +20,7 @@ pub mod faults;
 pub mod payments;
 pub mod scenarios;
 pub mod sender;
+pub mod serve;
 pub mod server;
 pub mod store;
 mod time;

@@ -5,13 +5,14 @@ use std::io::{self, IsTerminal as _, Write as _};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use adyen_webhook_server::config::{Config, ConfigError};
+use adyen_webhook_server::config::{Config, ConfigError, DEFAULT_DATABASE_URL};
 use adyen_webhook_server::demo::{self, DemoEffects, DemoKeys};
 use adyen_webhook_server::payments::LogEffects;
-use adyen_webhook_server::server;
+use adyen_webhook_server::serve::fit_to_fd_limit;
+use adyen_webhook_server::server::{self, Listeners};
 use adyen_webhook_server::store::{redact_url, Backend, Store};
 use adyen_webhook_server::worker::WorkerConfig;
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use tokio::net::TcpListener;
 use tower_adyen_webhook::HmacKeys;
 use tracing_subscriber::layer::SubscriberExt as _;
@@ -25,10 +26,27 @@ const DEFAULT_LOG_FILTER: &str = "info,sqlx=warn";
 #[derive(Parser)]
 #[command(version, after_help = ENVIRONMENT)]
 struct Args {
-    /// Start with a generated test key, send this server every test scenario, show what
-    /// happened, and keep serving.
+    /// Start with a generated test key and a temporary database of its own, send this server
+    /// every test scenario, show what happened, and keep serving.
     #[arg(long)]
     demo: bool,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Put dead-lettered (or failing) notifications back in the queue, in the database at
+    /// DATABASE_URL; a running server picks them up at its next poll.
+    Requeue {
+        /// The notification to requeue (its id in the admin API).
+        #[arg(long, conflicts_with = "dead", required_unless_present = "dead")]
+        id: Option<i64>,
+        /// Every dead-lettered notification.
+        #[arg(long)]
+        dead: bool,
+    },
 }
 
 const ENVIRONMENT: &str = "\
@@ -37,13 +55,27 @@ Settings come from the environment and from a .env file in the working directory
   ADYEN_HMAC_KEY          required: the webhook's HMAC key from the Customer Area
                           (64 hex digits; several separated by commas during a rotation,
                           current first)
-  PORT                    default 8080
+  PORT                    default 8080: the webhook listener (POST
+                          /api/webhooks/notifications, GET /health, nothing else)
   BIND_ADDRESS            default 127.0.0.1; 0.0.0.0 in a container
+  ADMIN_PORT              default 9090: the admin listener (the JSON API), never exposed
+  ADMIN_BIND_ADDRESS      default 127.0.0.1; anything else requires ADMIN_USERNAME and
+                          ADMIN_PASSWORD
+  ADMIN_ALLOWED_HOSTS     Host names the admin listener answers to besides its address and
+                          localhost (comma-separated)
+  ADMIN_USERNAME          Basic auth for the admin listener
+  ADMIN_PASSWORD          (both or neither)
   DATABASE_URL            default sqlite://notifications.db?mode=rwc; or postgres://...
   WEBHOOK_USERNAME        Basic auth, as set on the webhook in the Customer Area
   WEBHOOK_PASSWORD        (both or neither)
-  ADYEN_API_KEY, ADYEN_CLIENT_KEY, ADYEN_MERCHANT_ACCOUNT
+  ADYEN_MERCHANT_ACCOUNT  the merchant accounts notifications may be about (comma-separated);
+                          others are stored, acknowledged and ignored
+  ADYEN_ENVIRONMENT       test or live; default: from ADYEN_CLIENT_KEY's prefix, else test
+  ADYEN_API_KEY, ADYEN_CLIENT_KEY
                           checkout settings: read, never logged, not needed for webhooks
+  HEADER_READ_TIMEOUT_SECS, IDLE_TIMEOUT_SECS, MAX_CONNECTIONS, MAX_WEBHOOKS_IN_FLIGHT,
+  MAX_API_IN_FLIGHT, MAX_NOTIFICATION_ITEMS, SHUTDOWN_DEADLINE_SECS, WORKER_MAX_ATTEMPTS
+                          bounds: see .env.example
   RUST_LOG                log filter, default info";
 
 #[tokio::main]
@@ -57,7 +89,11 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    match run(args.demo, log).await {
+    let result = match args.command {
+        Some(Command::Requeue { id, dead }) => requeue(id, dead).await,
+        None => run(args.demo, log).await,
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("error: {message}");
@@ -88,10 +124,37 @@ fn init_tracing(demo: bool) -> Option<LogHandle> {
     (!from_env).then_some(handle)
 }
 
+/// `requeue`: resets dead-lettered notifications in the database, for a running server to
+/// take up again.
+async fn requeue(id: Option<i64>, dead: bool) -> Result<(), String> {
+    let url = std::env::var("DATABASE_URL")
+        .ok()
+        .filter(|url| !url.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+    let database = redact_url(&url);
+    let store = Store::connect(&url)
+        .await
+        .map_err(|error| format!("database {database}: {error}"))?;
+    let result = match (id, dead) {
+        (Some(id), _) => match store.requeue(id).await {
+            Ok(true) => Ok(println!("requeued notification {id}")),
+            Ok(false) => Err(format!("no unprocessed notification {id} in {database}")),
+            Err(error) => Err(error.to_string()),
+        },
+        (None, _) => store
+            .requeue_dead()
+            .await
+            .map(|count| println!("requeued {count} dead-lettered notifications"))
+            .map_err(|error| error.to_string()),
+    };
+    store.close().await;
+    result
+}
+
 async fn run(demo_mode: bool, log: Option<LogHandle>) -> Result<(), String> {
     let env = |name: &str| std::env::var(name).ok();
     let demo_keys = demo_mode.then(DemoKeys::generate);
-    let config = match &demo_keys {
+    let mut config = match &demo_keys {
         Some(keys) => Config::with_keys(
             HmacKeys::new(keys.current.key.clone()).with(keys.previous.key.clone()),
             env,
@@ -99,29 +162,44 @@ async fn run(demo_mode: bool, log: Option<LogHandle>) -> Result<(), String> {
         None => Config::from_env(),
     }
     .map_err(|error: ConfigError| error.to_string())?;
+    // The demo's fake notifications never go into the configured database.
+    let demo_dir = if demo_mode {
+        let dir = tempfile::Builder::new()
+            .prefix("adyen-webhook-demo-")
+            .tempdir()
+            .map_err(|error| format!("cannot create the demo's temporary database: {error}"))?;
+        config.database_url = format!("sqlite://{}?mode=rwc", dir.path().join("demo.db").display());
+        // The demo's notifications are test ones, whatever environment is configured.
+        config.guards.environment = adyen_webhook_server::config::Environment::Test;
+        Some(dir)
+    } else {
+        None
+    };
+    config.limits = fit_to_fd_limit(config.limits);
 
     let database = redact_url(&config.database_url);
     let store = Store::connect(&config.database_url)
         .await
         .map_err(|error| format!("database {database}: {error}"))?;
-    let listener = bind(&config, demo_mode).await?;
+    let listeners = Listeners {
+        webhook: bind("PORT", config.bind_address, config.port, demo_mode).await?,
+        admin: bind(
+            "ADMIN_PORT",
+            config.admin.bind_address,
+            config.admin.port,
+            demo_mode,
+        )
+        .await?,
+    };
+    let worker = WorkerConfig {
+        max_attempts: config.worker_max_attempts,
+        ..WorkerConfig::default()
+    };
     let demo_effects = DemoEffects::default();
     let running = if demo_mode {
-        server::start(
-            &config,
-            store,
-            listener,
-            demo_effects.clone(),
-            WorkerConfig::default(),
-        )
+        server::start(&config, store, listeners, demo_effects.clone(), worker)
     } else {
-        server::start(
-            &config,
-            store,
-            listener,
-            LogEffects,
-            WorkerConfig::default(),
-        )
+        server::start(&config, store, listeners, LogEffects, worker)
     }
     .map_err(|error| error.to_string())?;
 
@@ -129,15 +207,26 @@ async fn run(demo_mode: bool, log: Option<LogHandle>) -> Result<(), String> {
     let checkout = &config.checkout;
     tracing::info!(
         endpoint = %running.url(adyen_webhook_server::app::WEBHOOK_PATH),
+        admin = %running.admin_url("/"),
         database = %database,
         backend = ?running.store().backend(),
         key_check_values = ?kcvs,
         basic_auth = config.basic_auth.is_some(),
+        admin_basic_auth = config.admin.basic_auth.is_some(),
+        environment = config.guards.environment.as_str(),
+        environment_from = config.guards.environment_source,
+        merchant_accounts = config.guards.merchant_accounts.len(),
+        max_connections = config.limits.max_connections,
         checkout_api_key = checkout.api_key.is_some(),
         checkout_client_key = checkout.client_key.is_some(),
-        checkout_merchant_account = checkout.merchant_account.is_some(),
         "listening; compare the key check values with the Customer Area"
     );
+    if config.guards.merchant_accounts.is_empty() {
+        tracing::info!(
+            "ADYEN_MERCHANT_ACCOUNT is not set: notifications about any merchant account are \
+             applied"
+        );
+    }
     if running.store().backend() == Backend::Sqlite && config.bind_address.is_unspecified() {
         tracing::info!(
             "SQLite serves one instance; use PostgreSQL to run several behind a load balancer"
@@ -151,6 +240,12 @@ async fn run(demo_mode: bool, log: Option<LogHandle>) -> Result<(), String> {
             let _ = stdout.flush();
         };
         print(&demo::banner(&running, &config, keys));
+        if let Some(dir) = &demo_dir {
+            print(&format!(
+                "The demo stores into its own temporary database, removed when it stops:\n  {}\n",
+                dir.path().join("demo.db").display()
+            ));
+        }
         print("\n");
         let outcome = demo::run(&running, &config, keys, &demo_effects, print)
             .await
@@ -174,19 +269,23 @@ async fn run(demo_mode: bool, log: Option<LogHandle>) -> Result<(), String> {
     Ok(())
 }
 
-async fn bind(config: &Config, demo: bool) -> Result<TcpListener, String> {
-    let address = SocketAddr::new(config.bind_address, config.port);
+async fn bind(
+    setting: &str,
+    ip: std::net::IpAddr,
+    port: u16,
+    demo: bool,
+) -> Result<TcpListener, String> {
+    let address = SocketAddr::new(ip, port);
     match TcpListener::bind(address).await {
         Ok(listener) => Ok(listener),
         // The demo must run on any machine: take a free port rather than stop.
         Err(error) if demo && error.kind() == io::ErrorKind::AddrInUse => {
-            TcpListener::bind(SocketAddr::new(config.bind_address, 0))
+            TcpListener::bind(SocketAddr::new(ip, 0))
                 .await
-                .map_err(|error| format!("cannot listen on {}: {error}", config.bind_address))
+                .map_err(|error| format!("cannot listen on {ip}: {error}"))
         }
         Err(error) if error.kind() == io::ErrorKind::AddrInUse => Err(format!(
-            "port {} is already in use: stop what uses it, or set PORT to another port",
-            config.port
+            "port {port} is already in use: stop what uses it, or set {setting} to another port"
         )),
         Err(error) => Err(format!("cannot listen on {address}: {error}")),
     }

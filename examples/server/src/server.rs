@@ -1,5 +1,5 @@
-//! Starting and stopping the whole server: the HTTP endpoints and the worker, on one store (the
-//! worker on its own connection to it: see [`Store::for_worker`]).
+//! Starting and stopping the whole server: the webhook and admin listeners and the worker, on
+//! one store (the worker on its own connection to it: see [`Store::for_worker`]).
 
 use std::io;
 use std::net::SocketAddr;
@@ -13,6 +13,7 @@ use tokio::task::JoinHandle;
 use crate::app;
 use crate::config::Config;
 use crate::payments::Effects;
+use crate::serve::{self, Serving};
 use crate::store::Store;
 use crate::worker::{Worker, WorkerConfig};
 
@@ -24,58 +25,77 @@ pub const WORKER_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 #[derive(Debug)]
 pub struct Running {
     address: SocketAddr,
+    admin_address: SocketAddr,
     store: Store,
     shutdown: watch::Sender<bool>,
-    http: JoinHandle<io::Result<()>>,
+    serving: Serving,
     worker: JoinHandle<()>,
     worker_grace: Duration,
 }
 
-/// Serves `config`'s endpoints on `listener` and starts a worker that carries out actions with
+/// The server's two listening sockets.
+#[derive(Debug)]
+pub struct Listeners {
+    /// Where Adyen delivers webhooks: the port a tunnel or load balancer exposes.
+    pub webhook: TcpListener,
+    /// Where people reach the JSON API: never exposed.
+    pub admin: TcpListener,
+}
+
+/// Serves `config`'s endpoints on `listeners` and starts a worker that carries out actions with
 /// `effects`.
 pub fn start<E: Effects>(
     config: &Config,
     store: Store,
-    listener: TcpListener,
+    listeners: Listeners,
     effects: E,
     worker_config: WorkerConfig,
 ) -> io::Result<Running> {
-    let address = listener.local_addr()?;
+    let address = listeners.webhook.local_addr()?;
+    let admin_address = listeners.admin.local_addr()?;
     let wake = Arc::new(Notify::new());
     let (shutdown, stop) = watch::channel(false);
 
     let worker = Worker::new(store.for_worker(), effects, worker_config, wake.clone());
-    let worker = tokio::spawn(worker.run(stop.clone()));
+    let worker = tokio::spawn(worker.run(stop));
 
-    let router = app::router(config, store.clone(), wake);
-    let mut stop_http = stop;
-    let http = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = stop_http.wait_for(|stop| *stop).await;
-            })
-            .await
-    });
+    let webhook = app::webhook_router(config, store.clone(), wake.clone());
+    let admin = app::admin_router(config, store.clone(), wake, admin_address);
+    let serving = serve::serve(
+        vec![(listeners.webhook, webhook), (listeners.admin, admin)],
+        &config.limits,
+    );
 
     Ok(Running {
         address,
+        admin_address,
         store,
         shutdown,
-        http,
+        serving,
         worker,
         worker_grace: WORKER_SHUTDOWN_GRACE,
     })
 }
 
 impl Running {
-    /// The address the server listens on.
+    /// The address the webhook listener listens on.
     pub fn local_addr(&self) -> SocketAddr {
         self.address
     }
 
-    /// `http://ADDRESS` + `path`.
+    /// The address the admin listener listens on.
+    pub fn admin_addr(&self) -> SocketAddr {
+        self.admin_address
+    }
+
+    /// `http://ADDRESS` + `path`, on the webhook listener.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.address)
+    }
+
+    /// `http://ADDRESS` + `path`, on the admin listener.
+    pub fn admin_url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.admin_address)
     }
 
     /// The store.
@@ -90,14 +110,11 @@ impl Running {
     }
 
     /// Stops accepting connections, lets the requests in flight finish (each one stores all
-    /// of its notifications or none), lets the worker finish the notification in hand, and
-    /// closes the store.
+    /// of its notifications or none) until the shutdown deadline, drops the connections still
+    /// open then, lets the worker finish the notification in hand, and closes the store.
     pub async fn shutdown(self) -> io::Result<()> {
         let _ = self.shutdown.send(true);
-        let http = match self.http.await {
-            Ok(result) => result,
-            Err(join_error) => Err(io::Error::other(join_error)),
-        };
+        self.serving.shutdown().await;
         let mut worker = self.worker;
         if tokio::time::timeout(self.worker_grace, &mut worker)
             .await
@@ -112,6 +129,6 @@ impl Running {
             let _ = worker.await;
         }
         self.store.close().await;
-        http
+        Ok(())
     }
 }

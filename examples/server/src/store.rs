@@ -17,7 +17,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{AnyPool, Executor, Row};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{AnyPool, Executor, Row as _};
 use tower_adyen_webhook::NotificationRequestItem;
 
 use crate::faults::{Fault, FaultInjector, FaultPoint, PANIC_MESSAGE};
@@ -109,7 +110,25 @@ pub struct StoredNotification {
     pub last_delivered_at: i64,
     /// How its processing went.
     pub processing: Processing,
+    /// Why it is not applied, if it is not (a Customer Area test, another merchant account,
+    /// the other environment): stored and acknowledged, never processed.
+    pub ignored: Option<String>,
 }
+
+/// A stored row that cannot be decoded (written by another version, edited by hand): shown as
+/// such, recorded as a failed attempt by the worker, never fatal to anything else.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnreadableRow {
+    /// Its id in the store.
+    pub id: i64,
+    /// How many times a worker took it up.
+    pub attempts: i64,
+    /// Why it cannot be read.
+    pub error: String,
+}
+
+/// A row as read: a notification, or what is wrong with it.
+pub type Row = Result<StoredNotification, UnreadableRow>;
 
 /// Where the processing of a stored notification stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -122,6 +141,9 @@ pub struct Processing {
     pub last_error: Option<String>,
     /// When its business logic completed (ms since the epoch).
     pub processed_at: Option<i64>,
+    /// When it was dead-lettered (ms since the epoch): it failed too many times and waits for
+    /// an operator to requeue it.
+    pub dead_at: Option<i64>,
 }
 
 /// [`Processing`] in one word.
@@ -131,6 +153,8 @@ pub enum ProcessingState {
     Pending,
     /// The last attempt failed; it will be retried at `next_attempt_at`.
     Failing,
+    /// It failed too many times: not retried until an operator requeues it.
+    Dead,
     /// Done.
     Processed,
 }
@@ -141,6 +165,7 @@ impl ProcessingState {
         match self {
             Self::Pending => "pending",
             Self::Failing => "failing",
+            Self::Dead => "dead",
             Self::Processed => "processed",
         }
     }
@@ -149,10 +174,11 @@ impl ProcessingState {
 impl Processing {
     /// The state in one word.
     pub fn state(&self) -> ProcessingState {
-        match (&self.processed_at, &self.last_error) {
-            (Some(_), _) => ProcessingState::Processed,
-            (None, Some(_)) => ProcessingState::Failing,
-            (None, None) => ProcessingState::Pending,
+        match (&self.processed_at, &self.dead_at, &self.last_error) {
+            (Some(_), _, _) => ProcessingState::Processed,
+            (None, Some(_), _) => ProcessingState::Dead,
+            (None, None, Some(_)) => ProcessingState::Failing,
+            (None, None, None) => ProcessingState::Pending,
         }
     }
 }
@@ -166,12 +192,16 @@ pub struct Stats {
     pub deliveries: i64,
     /// Notifications whose business logic completed.
     pub processed: i64,
-    /// Notifications whose last attempt failed.
+    /// Notifications whose last attempt failed (dead-lettered ones included).
     pub failing: i64,
+    /// Notifications dead-lettered: waiting for an operator.
+    pub dead: i64,
+    /// Notifications stored but ignored (tests, other accounts, the other environment).
+    pub ignored: i64,
 }
 
 const COLUMNS: &str = "id, live, item, deliveries, received_at, last_delivered_at, attempts, \
-                       next_attempt_at, last_error, processed_at";
+                       next_attempt_at, last_error, processed_at, dead_at, ignored";
 
 impl Store {
     /// Opens the database at `url` (`sqlite:...` or `postgres://...`) and creates or migrates
@@ -181,6 +211,10 @@ impl Store {
     /// while migrating.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
+        let url = &check_url(url).map_err(|message| StoreError {
+            doing: "reading DATABASE_URL",
+            source: message.into(),
+        })?;
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
         } else {
@@ -287,6 +321,18 @@ impl Store {
         live: bool,
         items: &[NotificationRequestItem],
     ) -> Result<Vec<Saved>, StoreError> {
+        self.save_with(live, items, |_| None).await
+    }
+
+    /// [`Store::save`], with `ignored` saying, for each item, why it must not be applied, if it
+    /// must not: such an item is stored (so that its acknowledgement is honest and a
+    /// redelivery is recognised) as already processed, and never reaches the business logic.
+    pub async fn save_with(
+        &self,
+        live: bool,
+        items: &[NotificationRequestItem],
+        ignored: impl Fn(&NotificationRequestItem) -> Option<String>,
+    ) -> Result<Vec<Saved>, StoreError> {
         let subject = || match items.first() {
             Some(item) => format!(
                 "{} {} {}",
@@ -304,13 +350,15 @@ impl Store {
         let mut saved = Vec::with_capacity(items.len());
         for item in items {
             let json = serde_json::to_string(item).expect("an item always serializes");
+            let ignored = ignored(item);
+            let processed_at = ignored.is_some().then_some(now);
             // Every statement of this transaction writes, so SQLite takes its write lock at
             // the first one and waits for it (busy_timeout) instead of failing later.
             let row = sqlx::query(
                 "INSERT INTO notifications (psp_reference, event_code, success, \
                      original_reference, merchant_reference, payment_key, live, item, \
-                     received_at, last_delivered_at, next_attempt_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9) \
+                     received_at, last_delivered_at, next_attempt_at, ignored, processed_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9, $10, $11) \
                  ON CONFLICT (psp_reference, event_code, success) DO UPDATE \
                  SET deliveries = notifications.deliveries + 1, \
                      last_delivered_at = excluded.last_delivered_at \
@@ -325,6 +373,8 @@ impl Store {
             .bind(i64::from(live))
             .bind(json)
             .bind(now)
+            .bind(ignored.as_deref().map(text))
+            .bind(processed_at)
             .fetch_one(&mut *tx)
             .await
             .map_err(StoreError::new("storing a notification"))?;
@@ -345,20 +395,23 @@ impl Store {
         Ok(saved)
     }
 
-    /// The stored notifications, newest first, at most `limit` of them.
-    pub async fn list(&self, limit: i64) -> Result<Vec<StoredNotification>, StoreError> {
+    /// The stored notifications, newest first, at most `limit` of them, older than `before`
+    /// (an id: the cursor of the next page) when given. Each row is decoded on its own: one
+    /// that cannot be is listed as such and hides nothing else.
+    pub async fn list(&self, limit: i64, before: Option<i64>) -> Result<Vec<Row>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM notifications ORDER BY id DESC LIMIT $1"
+            "SELECT {COLUMNS} FROM notifications WHERE id < $2 ORDER BY id DESC LIMIT $1"
         ))
         .bind(limit)
+        .bind(before.unwrap_or(i64::MAX))
         .fetch_all(&self.pool)
         .await
         .map_err(StoreError::new("listing notifications"))?;
-        rows.iter().map(notification_from_row).collect()
+        Ok(rows.iter().map(notification_from_row).collect())
     }
 
     /// One stored notification.
-    pub async fn get(&self, id: i64) -> Result<Option<StoredNotification>, StoreError> {
+    pub async fn get(&self, id: i64) -> Result<Option<Row>, StoreError> {
         let row = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM notifications WHERE id = $1"
         ))
@@ -366,7 +419,7 @@ impl Store {
         .fetch_optional(&self.pool)
         .await
         .map_err(StoreError::new("reading a notification"))?;
-        row.as_ref().map(notification_from_row).transpose()
+        Ok(row.as_ref().map(notification_from_row))
     }
 
     /// The stored notification with Adyen's deduplication key, if any.
@@ -386,24 +439,29 @@ impl Store {
         .fetch_optional(&self.pool)
         .await
         .map_err(StoreError::new("reading a notification"))?;
-        row.as_ref().map(notification_from_row).transpose()
+        row.as_ref()
+            .map(notification_from_row)
+            .transpose()
+            .map_err(|row| StoreError {
+                doing: "decoding a stored notification",
+                source: row.error.into(),
+            })
     }
 
     /// Takes the next notification due for processing and leases it for `lease`: no other
     /// worker takes it until the lease runs out or it is marked processed or failed.
     ///
     /// Failing notifications wait for their retry time, so they never hold up the others.
-    pub async fn claim_due(
-        &self,
-        lease: Duration,
-    ) -> Result<Option<StoredNotification>, StoreError> {
+    /// A row that cannot be decoded is leased and returned as such, for the worker to record
+    /// as a failed attempt.
+    pub async fn claim_due(&self, lease: Duration) -> Result<Option<Row>, StoreError> {
         // Pick a candidate, then claim it only if it is still free: under concurrency (several
         // instances on PostgreSQL) exactly one UPDATE wins, and the others try the next one.
         for _ in 0..8 {
             let now = now_ms();
             let candidate: Option<i64> = sqlx::query_scalar(
                 "SELECT id FROM notifications \
-                 WHERE processed_at IS NULL AND next_attempt_at <= $1 \
+                 WHERE processed_at IS NULL AND dead_at IS NULL AND next_attempt_at <= $1 \
                    AND (lease_until IS NULL OR lease_until <= $1) \
                  ORDER BY next_attempt_at, id LIMIT 1",
             )
@@ -416,7 +474,7 @@ impl Store {
             };
             let claimed = sqlx::query(
                 "UPDATE notifications SET lease_until = $2, attempts = attempts + 1 \
-                 WHERE id = $3 AND processed_at IS NULL \
+                 WHERE id = $3 AND processed_at IS NULL AND dead_at IS NULL \
                    AND (lease_until IS NULL OR lease_until <= $1)",
             )
             .bind(now)
@@ -449,23 +507,85 @@ impl Store {
     }
 
     /// Records that processing notification `id` failed with `error`, to be retried after
-    /// `retry_in`.
+    /// `retry_in`, or, when `dead`, never again until requeued.
     pub async fn mark_failed(
         &self,
         id: i64,
         error: &str,
         retry_in: Duration,
+        dead: bool,
     ) -> Result<(), StoreError> {
+        let now = now_ms();
         sqlx::query(
-            "UPDATE notifications SET last_error = $2, next_attempt_at = $3, lease_until = NULL \
+            "UPDATE notifications SET last_error = $2, next_attempt_at = $3, lease_until = NULL, \
+                 dead_at = $4 \
              WHERE id = $1",
         )
         .bind(id)
         .bind(text(error))
-        .bind(after(now_ms(), retry_in))
+        .bind(after(now, retry_in))
+        .bind(dead.then_some(now))
         .execute(&self.pool)
         .await
         .map_err(StoreError::new("recording a failed attempt"))?;
+        Ok(())
+    }
+
+    /// Puts dead-lettered or failing notification `id` back in the queue, due now, with its
+    /// attempts counted from zero. Returns whether there was such a notification (a processed
+    /// or ignored one is left alone).
+    pub async fn requeue(&self, id: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE notifications SET dead_at = NULL, attempts = 0, next_attempt_at = $2, \
+                 lease_until = NULL \
+             WHERE id = $1 AND processed_at IS NULL",
+        )
+        .bind(id)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await
+        .map_err(StoreError::new("requeueing a notification"))?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Requeues every dead-lettered notification; returns how many.
+    pub async fn requeue_dead(&self) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE notifications SET dead_at = NULL, attempts = 0, next_attempt_at = $1, \
+                 lease_until = NULL \
+             WHERE dead_at IS NOT NULL AND processed_at IS NULL",
+        )
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await
+        .map_err(StoreError::new("requeueing dead-lettered notifications"))?;
+        Ok(done.rows_affected())
+    }
+
+    /// Whether the action with idempotency key `key` was performed already.
+    pub async fn action_done(&self, key: &str) -> Result<bool, StoreError> {
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT notification_id FROM actions_done WHERE action_key = $1")
+                .bind(text(key))
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(StoreError::new("reading the actions performed"))?;
+        Ok(found.is_some())
+    }
+
+    /// Records that the action with idempotency key `key` was performed, while processing
+    /// notification `notification_id`.
+    pub async fn record_action(&self, key: &str, notification_id: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO actions_done (action_key, notification_id, performed_at) \
+             VALUES ($1, $2, $3) ON CONFLICT (action_key) DO NOTHING",
+        )
+        .bind(text(key))
+        .bind(notification_id)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await
+        .map_err(StoreError::new("recording an action performed"))?;
         Ok(())
     }
 
@@ -495,21 +615,36 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(StoreError::new("locking a payment"))?;
-        let rows = sqlx::query("SELECT item FROM notifications WHERE payment_key = $1 ORDER BY id")
-            .bind(text(payment_key))
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(StoreError::new("reading a payment's notifications"))?;
-        let items = rows
-            .iter()
-            .map(|row| {
-                parse_item(
-                    row.try_get("item")
-                        .map_err(StoreError::new("reading an item"))?,
-                )
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let payment = compute(&items);
+        // In arrival order: the business logic reads the order of adjustments from it, never
+        // from the unsigned eventDate. Ignored notifications are not the payment's.
+        let rows = sqlx::query(
+            "SELECT id, item FROM notifications WHERE payment_key = $1 AND ignored IS NULL \
+             ORDER BY id",
+        )
+        .bind(text(payment_key))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(StoreError::new("reading a payment's notifications"))?;
+        let mut items = Vec::with_capacity(rows.len());
+        let mut unreadable = Vec::new();
+        for row in &rows {
+            let id: i64 = row
+                .try_get("id")
+                .map_err(StoreError::new("reading an id"))?;
+            let decoded = row
+                .try_get::<String, _>("item")
+                .map_err(|error| error.to_string())
+                .and_then(|json| parse_item(json).map_err(|error| error.to_string()));
+            match decoded {
+                Ok(item) => items.push(item),
+                // One bad row must not stop the payment: it is left out, and said.
+                Err(error) => unreadable.push(format!(
+                    "notification {id} could not be read and is left out: {error}"
+                )),
+            }
+        }
+        let mut payment = compute(&items);
+        payment.problems.extend(unreadable);
         sqlx::query(
             "UPDATE payments SET merchant_reference = $2, status = $3, state = $4, \
              updated_at = $5 WHERE payment_key = $1",
@@ -563,7 +698,11 @@ impl Store {
                     CAST(COALESCE(SUM(CASE WHEN processed_at IS NOT NULL THEN 1 ELSE 0 END), 0) \
                          AS BIGINT) AS processed, \
                     CAST(COALESCE(SUM(CASE WHEN processed_at IS NULL AND last_error IS NOT NULL \
-                         THEN 1 ELSE 0 END), 0) AS BIGINT) AS failing \
+                         THEN 1 ELSE 0 END), 0) AS BIGINT) AS failing, \
+                    CAST(COALESCE(SUM(CASE WHEN processed_at IS NULL AND dead_at IS NOT NULL \
+                         THEN 1 ELSE 0 END), 0) AS BIGINT) AS dead, \
+                    CAST(COALESCE(SUM(CASE WHEN ignored IS NOT NULL THEN 1 ELSE 0 END), 0) \
+                         AS BIGINT) AS ignored \
              FROM notifications",
         )
         .fetch_one(&self.pool)
@@ -578,6 +717,8 @@ impl Store {
             deliveries: get("deliveries")?,
             processed: get("processed")?,
             failing: get("failing")?,
+            dead: get("dead")?,
+            ignored: get("ignored")?,
         })
     }
 }
@@ -615,52 +756,145 @@ fn parse_item(json: String) -> Result<NotificationRequestItem, StoreError> {
     })
 }
 
-fn notification_from_row(row: &AnyRow) -> Result<StoredNotification, StoreError> {
-    let read = StoreError::new("reading a notification");
+fn notification_from_row(row: &AnyRow) -> Row {
     let int = |column| row.try_get::<i64, _>(column);
+    let id = int("id").unwrap_or(0);
+    let attempts = int("attempts").unwrap_or(0);
+    let unreadable = |error: String| UnreadableRow {
+        id,
+        attempts,
+        error,
+    };
     let result = (|| {
         Ok::<_, sqlx::Error>((
-            int("id")?,
             int("live")?,
             row.try_get::<String, _>("item")?,
             int("deliveries")?,
             int("received_at")?,
             int("last_delivered_at")?,
             Processing {
-                attempts: int("attempts")?,
+                attempts,
                 next_attempt_at: int("next_attempt_at")?,
                 last_error: row.try_get("last_error")?,
                 processed_at: row.try_get("processed_at")?,
+                dead_at: row.try_get("dead_at")?,
             },
+            row.try_get::<Option<String>, _>("ignored")?,
         ))
     })();
-    let (id, live, item, deliveries, received_at, last_delivered_at, processing) =
-        result.map_err(read)?;
+    let (live, item, deliveries, received_at, last_delivered_at, processing, ignored) =
+        result.map_err(|error| unreadable(format!("reading the row: {error}")))?;
     Ok(StoredNotification {
         id,
         live: live != 0,
-        item: parse_item(item)?,
+        item: parse_item(item).map_err(|error| unreadable(error.to_string()))?,
         deliveries,
         received_at,
         last_delivered_at,
         processing,
+        ignored,
     })
 }
 
-/// `url` with its password replaced by `***`, for logs and error messages.
-pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(authority_end);
-    match authority.rsplit_once('@') {
-        Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:***@{host}{path}"),
-            None => url.to_owned(),
-        },
-        None => url.to_owned(),
+/// Checks a `DATABASE_URL` the way sqlx will read it, and returns the URL to connect with.
+///
+/// An SQLite URL is parsed with sqlx's own options type, so that what is checked is what sqlx
+/// opens: after percent-decoding, an empty file name, `:memory:`, `mode=memory` or any other
+/// in-memory form is refused (every webhook would be acknowledged into memory and lost at the
+/// next restart). A missing file is created (`mode=rwc` unless the URL says `ro`); a missing
+/// directory is an error that names it.
+pub fn check_url(url: &str) -> Result<String, String> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return url
+            .parse::<sqlx::postgres::PgConnectOptions>()
+            .map(|_| url.to_owned())
+            .map_err(|_| {
+                "is not a PostgreSQL URL sqlx can read (postgres://USER:PASSWORD@HOST:5432/DATABASE; \
+                 percent-encode special characters such as / or @ in the password)"
+                    .to_owned()
+            });
     }
+    if !url.starts_with("sqlite:") {
+        return Err(
+            "must start with sqlite: (for example sqlite://notifications.db?mode=rwc) or \
+                    postgres:// (for example postgres://user:password@localhost/adyen)"
+                .to_owned(),
+        );
+    }
+    let in_memory = || {
+        "names an in-memory SQLite database, which loses the stored notifications at exit; use \
+         a file, such as sqlite://notifications.db?mode=rwc"
+            .to_owned()
+    };
+    let options = url
+        .parse::<SqliteConnectOptions>()
+        .map_err(|error| format!("is not an SQLite URL sqlx can read: {error}"))?;
+    // The parameters as sqlx reads them: percent-decoded, the last one winning.
+    let query = url.split_once('?').map_or("", |(_, query)| query);
+    let mode = url::form_urlencoded::parse(query.as_bytes())
+        .filter(|(key, _)| key == "mode")
+        .map(|(_, value)| value.into_owned())
+        .last();
+    let filename = options.get_filename();
+    let name = filename.to_string_lossy();
+    // sqlx names `:memory:` databases `file:sqlx-in-memory-N`; SQLite itself treats an empty
+    // name as a temporary database and `:memory:` as memory.
+    if mode.as_deref() == Some("memory")
+        || name.is_empty()
+        || name == ":memory:"
+        || name.starts_with("file:")
+    {
+        return Err(in_memory());
+    }
+    if let Some(directory) = filename.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        if !directory.is_dir() {
+            return Err(format!(
+                "the directory {} of the SQLite file does not exist: create it, or choose \
+                 another path",
+                directory.display()
+            ));
+        }
+    }
+    Ok(match mode {
+        Some(_) => url.to_owned(),
+        // A missing file is created, unless the URL asks otherwise.
+        None if query.is_empty() => format!("{}?mode=rwc", url.trim_end_matches('?')),
+        None => format!("{url}&mode=rwc"),
+    })
+}
+
+/// `url` with its passwords replaced by `***`, for logs and error messages: the user-info's,
+/// and `password`/`sslpassword` query parameters; a URL that cannot be parsed is all `***`.
+pub fn redact_url(url: &str) -> String {
+    if url.starts_with("sqlite:") && !url.contains('@') && !url.contains("password") {
+        return url.to_owned();
+    }
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return "***".to_owned();
+    };
+    if parsed.password().is_some() && parsed.set_password(Some("***")).is_err() {
+        return "***".to_owned();
+    }
+    let secret = |key: &str| {
+        let key = key.to_ascii_lowercase();
+        key.contains("password") || key == "passfile"
+    };
+    if parsed.query_pairs().any(|(key, _)| secret(&key)) {
+        let pairs: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(key, value)| {
+                let value = if secret(&key) {
+                    "***".to_owned()
+                } else {
+                    value.into_owned()
+                };
+                (key.into_owned(), value)
+            })
+            .collect();
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    // The serializer percent-encodes the stars; they are easier to read as they are.
+    parsed.to_string().replace("%2A%2A%2A", "***")
 }
 
 #[cfg(test)]
@@ -684,6 +918,69 @@ mod tests {
     }
 
     #[test]
+    fn redacts_every_form_of_password() {
+        for (url, secret) in [
+            ("postgres://u:hunter2@db/shop", "hunter2"),
+            ("postgres://db/shop?user=u&password=hunter2", "hunter2"),
+            (
+                "postgres://db/shop?sslmode=require&sslpassword=hunter2",
+                "hunter2",
+            ),
+            ("postgresql://u@db/shop?PASSWORD=hunter2&x=1", "hunter2"),
+            ("postgres://u:hun/ter2@db/shop", "ter2"),
+            ("postgres://u:hun ter2@db:notaport/shop", "ter2"),
+        ] {
+            let redacted = redact_url(url);
+            assert!(!redacted.contains(secret), "{url} -> {redacted}");
+            assert!(redacted.contains("***"), "{url} -> {redacted}");
+        }
+        assert_eq!(
+            redact_url("postgres://db/shop?user=u&password=x&sslmode=require"),
+            "postgres://db/shop?user=u&password=***&sslmode=require"
+        );
+    }
+
+    #[test]
+    fn refuses_every_in_memory_form_after_decoding() {
+        for url in [
+            "sqlite::memory:",
+            "sqlite://:memory:",
+            "sqlite://%3Amemory%3A",
+            "sqlite://%3amemory%3a?mode=rwc",
+            "sqlite://?mode=rwc",
+            "sqlite://",
+            "sqlite:",
+            "sqlite://notifications.db?mode=memory",
+            "sqlite://notifications.db?mode=%6Demory",
+            "sqlite://file::memory:",
+        ] {
+            let error = check_url(url).expect_err(url);
+            assert!(error.contains("in-memory"), "{url}: {error}");
+        }
+    }
+
+    #[test]
+    fn creates_a_missing_file_and_names_a_missing_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("n.db");
+        let url = check_url(&format!("sqlite://{}", file.display())).unwrap();
+        assert!(url.contains("mode=rwc"), "{url}");
+        let missing = dir.path().join("no/such/dir/n.db");
+        let error = check_url(&format!("sqlite://{}", missing.display())).unwrap_err();
+        assert!(
+            error.contains(&dir.path().join("no/such/dir").display().to_string()),
+            "{error}"
+        );
+        assert!(error.contains("does not exist"), "{error}");
+        let error = check_url("sqlite://n.db?mode=bogus").unwrap_err();
+        assert!(error.contains("bogus"), "{error}");
+        assert!(check_url("mysql://x")
+            .unwrap_err()
+            .contains("must start with"));
+        assert!(check_url("postgres://u:p@localhost/db").is_ok());
+    }
+
+    #[test]
     fn text_columns_never_get_a_nul() {
         assert_eq!(text("new\nline"), "new\nline");
         assert_eq!(text("\0nul"), "\u{FFFD}nul");
@@ -696,10 +993,13 @@ mod tests {
             next_attempt_at: 0,
             last_error: None,
             processed_at: None,
+            dead_at: None,
         };
         assert_eq!(processing.state(), ProcessingState::Pending);
         processing.last_error = Some("order system down".into());
         assert_eq!(processing.state(), ProcessingState::Failing);
+        processing.dead_at = Some(1);
+        assert_eq!(processing.state(), ProcessingState::Dead);
         processing.processed_at = Some(1);
         assert_eq!(processing.state(), ProcessingState::Processed);
     }

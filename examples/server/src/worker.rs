@@ -9,6 +9,10 @@
 //!   again once its lease runs out, by this instance or another one.
 //! - A failing step (the order system is down...) is recorded on the notification, shown as
 //!   `failing` by the API, and retried with exponential backoff; the other notifications go on.
+//!   After [`WorkerConfig::max_attempts`] attempts it is dead-lettered: shown as `dead`, logged,
+//!   and left alone until an operator requeues it.
+//! - A stored row that cannot be decoded (written by another version, edited by hand) is a
+//!   failed attempt like any other: recorded with its error, retried, dead-lettered.
 //! - A panic while processing a notification (a bug in the business logic, a notification it
 //!   did not expect) counts as a failed step: recorded, retried with backoff, and the worker goes
 //!   on with the others instead of dying and leaving every later notification unprocessed.
@@ -22,6 +26,7 @@ use std::time::Duration;
 use futures_util::FutureExt as _;
 use tokio::sync::{watch, Notify};
 
+use crate::config::DEFAULT_WORKER_MAX_ATTEMPTS;
 use crate::payments::{self, Effects};
 use crate::store::{Store, StoreError, StoredNotification};
 
@@ -38,6 +43,8 @@ pub struct WorkerConfig {
     pub retry_base: Duration,
     /// The longest delay between retries.
     pub retry_max: Duration,
+    /// After this many failed attempts, a notification is dead-lettered.
+    pub max_attempts: i64,
 }
 
 impl Default for WorkerConfig {
@@ -47,6 +54,7 @@ impl Default for WorkerConfig {
             lease: Duration::from_secs(60),
             retry_base: Duration::from_secs(2),
             retry_max: Duration::from_secs(15 * 60),
+            max_attempts: DEFAULT_WORKER_MAX_ATTEMPTS,
         }
     }
 }
@@ -78,6 +86,8 @@ pub enum Outcome {
         error: String,
         /// When, from now.
         retry_in: Duration,
+        /// Whether it was dead-lettered instead: it will not be retried until requeued.
+        dead: bool,
     },
 }
 
@@ -133,8 +143,17 @@ impl<E: Effects> Worker<E> {
 
     /// Processes the next due notification, if any.
     pub async fn step(&self) -> Result<Option<Outcome>, StoreError> {
-        let Some(notification) = self.store.claim_due(self.config.lease).await? else {
-            return Ok(None);
+        let notification = match self.store.claim_due(self.config.lease).await? {
+            None => return Ok(None),
+            Some(Ok(notification)) => notification,
+            Some(Err(unreadable)) => {
+                let error = format!("the stored row cannot be read: {}", unreadable.error);
+                tracing::warn!(notification = unreadable.id, %error, "processing failed");
+                return self
+                    .failed(unreadable.id, unreadable.attempts, error)
+                    .await
+                    .map(Some);
+            }
         };
         let id = notification.id;
         let item = &notification.item;
@@ -148,27 +167,47 @@ impl<E: Effects> Worker<E> {
         match processed {
             Ok(()) => {
                 self.store.mark_processed(id).await?;
-                tracing::debug!(notification = id, psp_reference = %item.psp_reference, event_code = %item.event_code, "processed");
+                tracing::debug!(notification = id, psp_reference = ?item.psp_reference, event_code = ?item.event_code.as_str(), "processed");
                 Ok(Some(Outcome::Processed { id }))
             }
             Err(error) => {
-                let retry_in = self.config.retry_delay(notification.processing.attempts);
                 tracing::warn!(
                     notification = id,
-                    psp_reference = %item.psp_reference,
-                    event_code = %item.event_code,
+                    psp_reference = ?item.psp_reference,
+                    event_code = ?item.event_code.as_str(),
                     attempt = notification.processing.attempts,
-                    %error,
-                    "processing failed; retrying in {retry_in:?}"
+                    error = ?error,
+                    "processing failed"
                 );
-                self.store.mark_failed(id, &error, retry_in).await?;
-                Ok(Some(Outcome::Failed {
-                    id,
-                    error,
-                    retry_in,
-                }))
+                self.failed(id, notification.processing.attempts, error)
+                    .await
+                    .map(Some)
             }
         }
+    }
+
+    /// Records a failed attempt: retried with backoff, or dead-lettered after the last one.
+    async fn failed(&self, id: i64, attempts: i64, error: String) -> Result<Outcome, StoreError> {
+        let retry_in = self.config.retry_delay(attempts);
+        let dead = attempts >= self.config.max_attempts;
+        self.store.mark_failed(id, &error, retry_in, dead).await?;
+        if dead {
+            tracing::error!(
+                notification = id,
+                attempts,
+                "dead-lettered: not retried until an operator requeues it \
+                 (POST /api/notifications/{id}/requeue on the admin listener, or the requeue \
+                 command)"
+            );
+        } else {
+            tracing::info!(notification = id, attempts, "retrying in {retry_in:?}");
+        }
+        Ok(Outcome::Failed {
+            id,
+            error,
+            retry_in,
+            dead,
+        })
     }
 
     async fn process(&self, notification: &StoredNotification) -> Result<(), String> {

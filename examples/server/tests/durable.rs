@@ -53,9 +53,7 @@ fn item(psp: &str, code: &str, original: &str, order: &str) -> NotificationReque
 }
 
 async fn notifications(server: &adyen_webhook_server::server::Running) -> Vec<Value> {
-    let list = get(&server.url("/api/notifications"), None).await;
-    assert_eq!(list.status, 200);
-    list.json().as_array().unwrap().clone()
+    support::list_all(server, None).await
 }
 
 /// The business logic hangs: the webhook is acknowledged all the same (processing is off the
@@ -128,7 +126,7 @@ async fn acknowledged_before_processing_and_resumed_after_a_crash(db: &TestDb) {
     assert!(effects.actions().contains(&Action::ConfirmOrder {
         merchant_reference: "ORDER-R-1".into()
     }));
-    let payment = get(&second.url("/api/payments/ORDER-R-1"), None)
+    let payment = get(&second.admin_url("/api/payments/ORDER-R-1"), None)
         .await
         .json();
     assert_eq!(payment["status"], "captured");
@@ -236,7 +234,7 @@ async fn processing_again_leaves_the_same_state(db: &TestDb) {
         s.processed == 3
     })
     .await;
-    let before = get(&server.url("/api/payments/ORDER-I-1"), None)
+    let before = get(&server.admin_url("/api/payments/ORDER-I-1"), None)
         .await
         .json();
     assert_eq!(before["status"], "refunded");
@@ -251,7 +249,7 @@ async fn processing_again_leaves_the_same_state(db: &TestDb) {
         s.processed == 3
     })
     .await;
-    let after = get(&server.url("/api/payments/ORDER-I-1"), None)
+    let after = get(&server.admin_url("/api/payments/ORDER-I-1"), None)
         .await
         .json();
     assert_eq!(after, before);

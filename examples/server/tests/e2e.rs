@@ -57,10 +57,8 @@ fn vectors() -> (Vec<Vector>, HmacKeys) {
 
 type DedupeKey = (String, String, bool);
 
-fn stored_keys(list: &Value) -> BTreeMap<DedupeKey, i64> {
-    list.as_array()
-        .expect("an array")
-        .iter()
+fn stored_keys(list: &[Value]) -> BTreeMap<DedupeKey, i64> {
+    list.iter()
         .map(|n| {
             (
                 (
@@ -118,9 +116,7 @@ async fn every_vector_request(db: &TestDb) {
             }
         }
 
-        let list = get(&server.url("/api/notifications?limit=10000"), None).await;
-        assert_eq!(list.status, 200);
-        let stored = stored_keys(&list.json());
+        let stored = stored_keys(&support::list_all(&server, None).await);
         assert_eq!(
             stored.keys().collect::<Vec<_>>(),
             expected.keys().collect::<Vec<_>>(),
@@ -133,10 +129,7 @@ async fn every_vector_request(db: &TestDb) {
     }
 
     // What was stored is what was verified, field by field.
-    let list = get(&server.url("/api/notifications?limit=10000"), None)
-        .await
-        .json();
-    for n in list.as_array().unwrap() {
+    for n in &support::list_all(&server, None).await {
         let key = (
             n["pspReference"].as_str().unwrap().to_owned(),
             n["eventCode"].as_str().unwrap().to_owned(),
@@ -230,11 +223,11 @@ async fn out_of_order_payment_states(db: &TestDb) {
             s.processed == n as i64 + 1
         })
         .await;
-        let answer = get(&server.url(&format!("/api/payments/{order}")), None).await;
+        let answer = get(&server.admin_url(&format!("/api/payments/{order}")), None).await;
         assert_eq!(answer.status, 200, "{answer:?}");
         assert_eq!(answer.json()["status"], status, "after step {}", n + 1);
     }
-    let state = get(&server.url(&format!("/api/payments/{order}")), None)
+    let state = get(&server.admin_url(&format!("/api/payments/{order}")), None)
         .await
         .json();
     let payment = &state["payments"][0];
@@ -261,9 +254,12 @@ async fn out_of_order_payment_states(db: &TestDb) {
         s.processed == 5
     })
     .await;
-    let state = get(&server.url(&format!("/api/payments/{cancelled}")), None)
-        .await
-        .json();
+    let state = get(
+        &server.admin_url(&format!("/api/payments/{cancelled}")),
+        None,
+    )
+    .await
+    .json();
     assert_eq!(state["status"], "cancelled");
     let actions = effects.actions();
     assert!(actions.contains(&Action::ReleaseOrder {
@@ -301,14 +297,17 @@ async fn out_of_order_payment_states(db: &TestDb) {
         s.processed == 8
     })
     .await;
-    let in_order = get(&server.url(&format!("/api/payments/{in_order}")), None)
-        .await
-        .json();
+    let in_order = get(
+        &server.admin_url(&format!("/api/payments/{in_order}")),
+        None,
+    )
+    .await
+    .json();
     for field in ["status", "authorised", "captured", "refunded"] {
         assert_eq!(in_order["payments"][0][field], payment[field], "{field}");
     }
 
-    let missing = get(&server.url("/api/payments/NO-SUCH-ORDER"), None).await;
+    let missing = get(&server.admin_url("/api/payments/NO-SUCH-ORDER"), None).await;
     assert_eq!(missing.status, 404);
     server.shutdown().await.unwrap();
 }
@@ -389,7 +388,8 @@ async fn store_failure_answers_5xx_and_stores_nothing(db: &TestDb) {
     server.shutdown().await.unwrap();
 }
 
-/// With WEBHOOK_USERNAME/WEBHOOK_PASSWORD set, the webhook and the JSON API both need them.
+/// WEBHOOK_USERNAME/WEBHOOK_PASSWORD guard the webhook; the JSON API is on the admin listener
+/// only, behind credentials of its own.
 async fn basic_auth_guards_the_webhook_and_the_api(db: &TestDb) {
     let key: HmacKey = KEY.parse().unwrap();
     let auth = Some(("adyen", "correct horse"));
@@ -409,18 +409,28 @@ async fn basic_auth_guards_the_webhook_and_the_api(db: &TestDb) {
     assert_eq!(server.store().stats().await.unwrap().notifications, 0);
     assert_eq!(post(&url, &body, auth).await.status, 200);
 
+    // The webhook port serves nothing else, with or without credentials.
     for path in ["/api/notifications", "/api/payments/ORDER-A-1"] {
-        assert_eq!(get(&server.url(path), None).await.status, 401, "{path}");
+        assert_eq!(get(&server.url(path), auth).await.status, 404, "{path}");
+    }
+    // The admin listener has credentials of its own, and the webhook's are not they.
+    server.shutdown().await.unwrap();
+    let mut config = config;
+    config.admin.basic_auth = Some(support::credentials("operator", "staple"));
+    let server = start(&config, LogEffects, fast_worker()).await;
+    let operator = Some(("operator", "staple"));
+    for path in ["/api/notifications", "/api/payments/ORDER-A-1"] {
+        for wrong in [None, auth, Some(("operator", "wrong"))] {
+            let answer = get(&server.admin_url(path), wrong).await;
+            assert_eq!(answer.status, 401, "{path} {wrong:?}");
+        }
         assert_eq!(
-            get(&server.url(path), Some(("adyen", "wrong")))
-                .await
-                .status,
-            401
+            get(&server.admin_url(path), operator).await.status,
+            200,
+            "{path}"
         );
     }
-    let list = get(&server.url("/api/notifications"), auth).await;
-    assert_eq!(list.status, 200);
-    assert_eq!(list.json().as_array().unwrap().len(), 1);
+    assert_eq!(support::list_all(&server, operator).await.len(), 1);
     server.shutdown().await.unwrap();
 }
 

@@ -513,6 +513,7 @@ fn worker_config() -> WorkerConfig {
         lease: Duration::from_millis(500),
         retry_base: Duration::from_millis(50),
         retry_max: Duration::from_millis(500),
+        ..WorkerConfig::default()
     }
 }
 
@@ -525,7 +526,14 @@ async fn start_server(config: &Config, chaos: &Arc<Chaos>, address: SocketAddr) 
     let listener = TcpListener::bind(address)
         .await
         .unwrap_or_else(|error| panic!("{address} again: {error}"));
-    let mut running = server::start(config, store, listener, LogEffects, worker_config())
+    let admin = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a loopback port");
+    let listeners = server::Listeners {
+        webhook: listener,
+        admin,
+    };
+    let mut running = server::start(config, store, listeners, LogEffects, worker_config())
         .expect("the server starts");
     // Stopped mid-step at times: its lease runs out and the next server resumes it.
     running.set_worker_grace(Duration::from_millis(100));
@@ -695,9 +703,12 @@ async fn no_notification_is_lost_under_faults(db: &TestDb) {
 
     // Exactly the distinct notifications, each once, as sent, each processed.
     let stored = observer
-        .list(10_000)
+        .list(10_000, None)
         .await
-        .expect("the stored notifications");
+        .expect("the stored notifications")
+        .into_iter()
+        .map(|row| row.expect("every row decodes"))
+        .collect::<Vec<_>>();
     let mut seen = BTreeSet::new();
     for notification in &stored {
         let key = dedupe_key(&notification.item);

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use adyen_webhook_server::config::{Config, Credentials, Secret};
 use adyen_webhook_server::payments::{Action, EffectError, Effects};
-use adyen_webhook_server::server::{self, Running};
+use adyen_webhook_server::server::{self, Listeners, Running};
 use adyen_webhook_server::store::{Stats, Store};
 use adyen_webhook_server::worker::WorkerConfig;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -149,6 +149,14 @@ pub fn config(db: &TestDb, keys: HmacKeys, basic_auth: Option<(&str, &str)>) -> 
     config
 }
 
+/// Basic auth credentials.
+pub fn credentials(username: &str, password: &str) -> Credentials {
+    Credentials {
+        username: username.to_owned(),
+        password: Secret::new(password),
+    }
+}
+
 /// A worker that polls and retries quickly, for tests.
 pub fn fast_worker() -> WorkerConfig {
     WorkerConfig {
@@ -156,6 +164,7 @@ pub fn fast_worker() -> WorkerConfig {
         lease: Duration::from_secs(30),
         retry_base: Duration::from_millis(200),
         retry_max: Duration::from_secs(2),
+        ..WorkerConfig::default()
     }
 }
 
@@ -164,10 +173,43 @@ pub async fn start<E: Effects>(config: &Config, effects: E, worker: WorkerConfig
     let store = Store::connect(&config.database_url)
         .await
         .expect("the test database opens");
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("a loopback port");
-    server::start(config, store, listener, effects, worker).expect("the server starts")
+    server::start(config, store, loopback_listeners().await, effects, worker)
+        .expect("the server starts")
+}
+
+/// A webhook and an admin listener on free loopback ports.
+pub async fn loopback_listeners() -> Listeners {
+    let bind = || async {
+        TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a loopback port")
+    };
+    Listeners {
+        webhook: bind().await,
+        admin: bind().await,
+    }
+}
+
+/// Every stored notification, as the admin API lists them, newest first, page by page.
+pub async fn list_all(server: &Running, auth: Option<(&str, &str)>) -> Vec<serde_json::Value> {
+    let mut all = Vec::new();
+    let mut path = "/api/notifications?limit=200".to_owned();
+    loop {
+        let page = get(&server.admin_url(&path), auth).await;
+        assert_eq!(page.status, 200, "{page:?}");
+        let page = page.json();
+        all.extend(
+            page["notifications"]
+                .as_array()
+                .expect("an array")
+                .iter()
+                .cloned(),
+        );
+        match page["nextBefore"].as_i64() {
+            Some(before) => path = format!("/api/notifications?limit=200&before={before}"),
+            None => return all,
+        }
+    }
 }
 
 /// An HTTP answer.
