@@ -14,7 +14,7 @@
 # 4. Runs wrk for LOAD_SECONDS with LOAD_CONNECTIONS connections; each wrk thread sends its share
 #    of the bodies over and over, so every body is delivered several times, as Adyen redelivers.
 # 5. Waits for the worker to process everything, reads the store back through
-#    GET /api/notifications, stops the server (SIGTERM: graceful) and prints a summary.
+#    GET /api/notifications (admin listener), stops the server (SIGTERM: graceful) and prints a summary.
 #
 # Fails (exit 1) on: any 5xx, any answer other than 200 [accepted], any socket error or timeout,
 # a body not stored, a body stored twice, a row that was never sent, fewer counted deliveries
@@ -93,22 +93,42 @@ trap cleanup EXIT
 "$bodies_bin" "$key" "$bodies" >"$work/bodies.jsonl"
 say "$bodies signed bodies, $(wc -c <"$work/bodies.jsonl") bytes"
 
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port="$(free_port)"
+admin_port="$(free_port)"
 database_url="${LOAD_DATABASE_URL:-sqlite://$work/load.db?mode=rwc}"
 base="http://127.0.0.1:$port"
+admin="http://127.0.0.1:$admin_port"
+# Every stored notification, page by page, as one JSON array.
+list_all() {
+  python3 - "$admin" <<'PY'
+import json, sys, urllib.request
+admin, rows, before = sys.argv[1], [], None
+while True:
+    url = admin + "/api/notifications?limit=200" + (f"&before={before}" if before else "")
+    page = json.load(urllib.request.urlopen(url))
+    rows += page["notifications"]
+    before = page["nextBefore"]
+    if before is None:
+        break
+json.dump(rows, sys.stdout)
+PY
+}
 
 (
   cd "$work"
+  # Every wrk connection may have a request in flight: none is shed for being one too many.
   exec env -i PATH="$PATH" ADYEN_HMAC_KEY="$key" PORT="$port" BIND_ADDRESS=127.0.0.1 \
+    ADMIN_PORT="$admin_port" MAX_WEBHOOKS_IN_FLIGHT="$((connections * 2))" \
     DATABASE_URL="$database_url" RUST_LOG="${RUST_LOG:-warn}" "$server_bin"
 ) >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 100); do
-  curl -fsS "$base/api/notifications?limit=1" >/dev/null 2>&1 && break
+  curl -fsS "$base/health" >/dev/null 2>&1 && break
   kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log" >&2; die "the server did not start"; }
   sleep 0.1
 done
-curl -fsS "$base/api/notifications?limit=1" >/dev/null || die "the server does not answer"
+curl -fsS "$admin/api/notifications?limit=1" >/dev/null || die "the server does not answer"
 
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$server_pid/status" 2>/dev/null || true; }
 (
@@ -132,10 +152,10 @@ grep '^{' "$work/wrk.out" | tail -1 >"$work/wrk.json" || true
 [[ -s "$work/wrk.json" ]] || { cat "$work/wrk.out" >&2; die "no summary from wrk"; }
 
 # How far the worker got during the load, then how long it takes to catch up.
-curl -fsS "$base/api/notifications?limit=10000" >"$work/at-end-of-load.json"
+list_all >"$work/at-end-of-load.json"
 drain_start="$(date +%s.%N)"
 for _ in $(seq 240); do
-  curl -fsS "$base/api/notifications?limit=10000" >"$work/stored.json"
+  list_all >"$work/stored.json"
   if python3 -c '
 import json, sys
 rows = json.load(open(sys.argv[1]))
