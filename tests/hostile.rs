@@ -129,6 +129,7 @@ struct Case {
     request: Request<Body>,
     mode: Mode,
     max_body_bytes: Option<usize>,
+    max_items: Option<usize>,
     timeout: Duration,
     status: StatusCode,
     /// Items the inner service must be handed; `None`: it must not be called at all.
@@ -143,6 +144,7 @@ fn case(name: &'static str, body: impl Into<Body>, status: StatusCode) -> Case {
         request: Request::post("/webhooks").body(body.into()).unwrap(),
         mode: Mode::Notifications,
         max_body_bytes: None,
+        max_items: None,
         timeout: Duration::from_secs(30),
         status,
         handed: None,
@@ -170,6 +172,11 @@ impl Case {
         self
     }
 
+    fn max_items(mut self, items: usize) -> Self {
+        self.max_items = Some(items);
+        self
+    }
+
     fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -194,6 +201,10 @@ impl Case {
         };
         let layer = match self.max_body_bytes {
             Some(limit) => layer.max_body_bytes(limit),
+            None => layer,
+        };
+        let layer = match self.max_items {
+            Some(limit) => layer.max_items(limit),
             None => layer,
         };
         let service = ServiceBuilder::new()
@@ -562,7 +573,7 @@ fn hostile_requests() -> Vec<Case> {
             .header("HmacSignature", signature),
     );
 
-    // 10,000 items: too large for the default limit, fine with a raised one.
+    // 10,000 items: too large for the default limits, fine with raised ones.
     let many = body_of((0..10_000).map(item).collect());
     assert!(many.len() > 256 * 1024);
     cases.push(case(
@@ -571,17 +582,19 @@ fn hostile_requests() -> Vec<Case> {
         S::PAYLOAD_TOO_LARGE,
     ));
     cases.push(
-        case("10,000 items, limit raised", many.clone(), S::OK)
+        case("10,000 items, limits raised", many.clone(), S::OK)
             .limit(many.len())
+            .max_items(10_000)
             .handed(10_000),
     );
     cases.push(
         case(
-            "10,000 items in 1,000-byte frames, limit raised",
+            "10,000 items in 1,000-byte frames, limits raised",
             Body::new(Frames::split(many.as_bytes(), 1000)),
             S::OK,
         )
         .limit(many.len())
+        .max_items(10_000)
         .handed(10_000),
     );
 

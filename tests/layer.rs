@@ -9,9 +9,10 @@ use std::task::{Context, Poll};
 use common::{read, Endless, Frames, Recorder};
 use http::{Request, Response, StatusCode};
 use tower::{Service, ServiceExt};
+use tower_adyen_webhook::webhook::DEFAULT_MAX_ITEMS;
 use tower_adyen_webhook::{
-    Amount, EventCode, HmacKey, NotificationRequest, NotificationRequestItem, VerifyWebhook,
-    VerifyWebhookLayer, WebhookBody,
+    Amount, EventCode, HmacKey, NotificationRequest, NotificationRequestItem, Policy,
+    VerifyWebhook, VerifyWebhookLayer, WebhookBody,
 };
 use tower_layer::Layer;
 
@@ -274,7 +275,7 @@ async fn a_body_that_fails_midway_is_a_bad_request() {
 async fn thousands_of_items_are_all_handed_over() {
     let body = signed_body(3000);
     let recorder = Recorder::ok();
-    let layer = layer().max_body_bytes(body.len());
+    let layer = layer().max_body_bytes(body.len()).max_items(3000);
     let (status, _) = send(layer, &recorder, post(body)).await;
     assert_eq!(status, StatusCode::OK);
     let notifications = recorder.last().notifications.unwrap();
@@ -282,6 +283,78 @@ async fn thousands_of_items_are_all_handed_over() {
     for (n, item) in notifications.iter().enumerate() {
         assert_eq!(item.merchant_reference, format!("order-{n}"));
     }
+}
+
+#[tokio::test]
+async fn items_up_to_the_limit_are_handed_over_one_more_is_refused() {
+    assert_eq!(DEFAULT_MAX_ITEMS, 100);
+    let cases = [
+        (layer(), DEFAULT_MAX_ITEMS),
+        (layer().max_items(1), 1),
+        (layer().max_items(7), 7),
+    ];
+    for (layer, limit) in cases {
+        for policy in [Policy::RejectRequest, Policy::ForwardVerified] {
+            let layer = layer.clone().policy(policy);
+            let recorder = Recorder::ok();
+            let (status, _) = send(layer.clone(), &recorder, post(signed_body(limit))).await;
+            assert_eq!(status, StatusCode::OK, "{limit} items, limit {limit}");
+            assert_eq!(recorder.last().notifications.unwrap().len(), limit);
+
+            let recorder = Recorder::ok();
+            let (status, text) = send(layer, &recorder, post(signed_body(limit + 1))).await;
+            assert_eq!(
+                (status, text),
+                (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!(
+                        "{} notification items, more than the limit of {limit}\n",
+                        limit + 1
+                    )
+                )
+            );
+            assert_eq!(recorder.calls(), 0);
+        }
+    }
+}
+
+#[tokio::test]
+async fn too_many_items_are_refused_before_any_signature_is_checked() {
+    // Forged items would be a 401 once checked: a 413 says the count came first.
+    let forged = signed_body(4).replace("order-", "forged-");
+    let recorder = Recorder::ok();
+    let (status, text) = send(layer().max_items(3), &recorder, post(forged.clone())).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{text}");
+    let (status, _) = send(layer().max_items(4), &recorder, post(forged)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(recorder.calls(), 0);
+
+    // No item at all is still not a notification, whatever the limit.
+    let empty = r#"{"live":"false","notificationItems":[]}"#;
+    let (status, _) = send(layer().max_items(0), &recorder, post(empty.to_owned())).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, text) = send(layer().max_items(0), &recorder, post(signed_body(1))).await;
+    assert_eq!(
+        (status, text.as_str()),
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "1 notification items, more than the limit of 0\n"
+        )
+    );
+}
+
+#[tokio::test]
+async fn the_item_limit_leaves_header_signed_webhooks_alone() {
+    let body = signed_body(3);
+    let request = Request::post("/")
+        .header("HmacSignature", key().sign(body.as_bytes()))
+        .body(body)
+        .unwrap();
+    let recorder = Recorder::ok();
+    let layer = VerifyWebhookLayer::hmac_header(key()).max_items(0);
+    let (status, _) = send(layer, &recorder, request).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(recorder.calls(), 1);
 }
 
 #[tokio::test]

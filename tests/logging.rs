@@ -29,6 +29,24 @@ impl Write for Captured {
     }
 }
 
+/// Captures every event, down to TRACE, while the guard lives.
+fn capture() -> (Captured, tracing::subscriber::DefaultGuard) {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    (captured, tracing::subscriber::set_default(subscriber))
+}
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
 #[tokio::test]
 async fn logs_verdicts_with_references_and_nothing_secret() {
     let captured = Captured::default();
@@ -156,4 +174,40 @@ async fn unauthenticated_references_cannot_forge_log_lines() {
         "a forged line in the logs:\n{logs}"
     );
     assert!(!logs.contains('\r'), "{logs:?}");
+}
+
+#[tokio::test]
+async fn too_many_items_write_one_line_and_verify_none() {
+    let key: HmacKey = KEY.parse().unwrap();
+    let items = (0..11)
+        .map(|n| {
+            let mut item = NotificationRequestItem::new(format!("PSP{n:013}"), "AUTHORISATION");
+            key.sign_item_in_place(&mut item);
+            item
+        })
+        .collect();
+    let body = NotificationRequest { live: false, items }.to_json();
+    // Built first: the key's check value is logged once, when the layer is made.
+    let service = VerifyWebhookLayer::notifications(key)
+        .max_items(10)
+        .layer(Recorder::ok());
+    let recorder = service.get_ref().clone();
+
+    let (captured, _guard) = capture();
+    let response = service
+        .oneshot(Request::post("/").body(body).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(recorder.calls(), 0);
+
+    let logs = captured.text();
+    assert_eq!(logs.lines().count(), 1, "{logs}");
+    assert!(logs.contains("too many items"), "{logs}");
+    assert!(
+        logs.contains("items=11") && logs.contains("limit=10"),
+        "{logs}"
+    );
+    // Signed items would each have been logged as verified, had they been checked.
+    assert!(!logs.contains("PSP"), "{logs}");
 }

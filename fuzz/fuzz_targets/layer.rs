@@ -19,7 +19,7 @@ use http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
 use http::{HeaderValue, Request, StatusCode};
 use libfuzzer_sys::arbitrary::{self, Arbitrary, Unstructured};
 use libfuzzer_sys::fuzz_target;
-use tower_adyen_webhook::webhook::DEFAULT_MAX_BODY_BYTES;
+use tower_adyen_webhook::webhook::{DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ITEMS};
 use tower_adyen_webhook::{HmacKeys, NotificationRequest, Policy, VerifyWebhookLayer};
 use tower_adyen_webhook_fuzz::{
     block_on, body_bytes, encode_base64, first, header_keys, notification_keys, Answer, FuzzBody,
@@ -199,6 +199,9 @@ fn expected(control: &Control, body: &[u8], signatures: &[Vec<u8>], cl: Option<&
     };
     if request.items.is_empty() {
         return rejected(StatusCode::BAD_REQUEST, true);
+    }
+    if request.items.len() > DEFAULT_MAX_ITEMS {
+        return rejected(StatusCode::PAYLOAD_TOO_LARGE, true);
     }
     let verified = request
         .items

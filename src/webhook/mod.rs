@@ -8,8 +8,9 @@
 //! 2. buffers the body up to a limit (`413` past it, with or without `Content-Length`; `400` if
 //!    the body fails mid-stream);
 //! 3. verifies it: for standard notifications ([`VerifyWebhookLayer::notifications`]) it parses
-//!    the `notificationItems` envelope (`400` if it is not one) and checks **every** item's
-//!    `additionalData.hmacSignature`; for header-signed webhooks
+//!    the `notificationItems` envelope (`400` if it is not one), counts the items (`413` past
+//!    [`VerifyWebhookLayer::max_items`], before any signature is checked) and checks **every**
+//!    item's `additionalData.hmacSignature`; for header-signed webhooks
 //!    ([`VerifyWebhookLayer::hmac_header`]) it checks the `HmacSignature` header against the exact
 //!    bytes, then parses them as JSON. A failed signature is a `401` and the inner service is not
 //!    called, so nothing is acknowledged and Adyen delivers the webhook again;
@@ -72,7 +73,7 @@
 //! | inner's own | the inner service answered something else | yes |
 //! | `400` | body failed mid-stream, not JSON, not the expected shape, no items | no |
 //! | `401` | Basic auth failed, a signature is missing, malformed or wrong | no |
-//! | `413` | body over the limit (by `Content-Length` or as it streams) | no |
+//! | `413` | body over the limit (by `Content-Length` or as it streams), or more items than [`VerifyWebhookLayer::max_items`] | no |
 //!
 //! # Not checked
 //!
@@ -90,6 +91,6 @@ mod verify;
 pub use self::body::WebhookBody;
 pub use self::extensions::{Notifications, RejectedItem, RejectedItems, SignedWebhook};
 pub use self::future::ResponseFuture;
-pub use self::layer::{Policy, VerifyWebhookLayer, DEFAULT_MAX_BODY_BYTES};
+pub use self::layer::{Policy, VerifyWebhookLayer, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ITEMS};
 pub use self::service::VerifyWebhook;
 pub use crate::response::ResponseBody;

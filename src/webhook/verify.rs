@@ -117,6 +117,21 @@ fn verify_notifications(
             "not an Adyen notification: notificationItems is empty",
         ));
     }
+    // Before any HMAC: the count is all it takes to refuse a request that is too costly to check.
+    if total > config.max_items {
+        tracing::warn!(
+            items = total,
+            limit = config.max_items,
+            "Adyen notification rejected: too many items"
+        );
+        return Err(Rejection::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "{total} notification items, more than the limit of {}",
+                config.max_items
+            ),
+        ));
+    }
 
     // Checked where they lie: when every item verifies, as nearly always, the parsed items are
     // handed on as they are, neither moved nor copied.
