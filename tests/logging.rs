@@ -211,3 +211,263 @@ async fn too_many_items_write_one_line_and_verify_none() {
     // Signed items would each have been logged as verified, had they been checked.
     assert!(!logs.contains("PSP"), "{logs}");
 }
+
+/// Whether `line` begins as the fmt subscriber begins every event: a timestamp, then a level.
+fn starts_like_an_event(line: &str) -> bool {
+    let mut words = line.split_whitespace();
+    let (Some(time), Some(level)) = (words.next(), words.next()) else {
+        return false;
+    };
+    let time = time.as_bytes();
+    time.len() >= 20
+        && time[..4].iter().all(u8::is_ascii_digit)
+        && time[4] == b'-'
+        && time.ends_with(b"Z")
+        && ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"].contains(&level)
+}
+
+fn forged_items(count: usize) -> Vec<NotificationRequestItem> {
+    let key: HmacKey = KEY.parse().unwrap();
+    (0..count)
+        .map(|n| {
+            // The first ones long, to show that the line keeps only the start of each.
+            let filler = if n < 5 {
+                "x".repeat(1000)
+            } else {
+                String::new()
+            };
+            let mut item =
+                NotificationRequestItem::new(format!("FORGED{n:06}{filler}"), format!("CODE{n}"));
+            item.merchant_reference = format!("order-{n}");
+            match n % 3 {
+                0 => {} // not signed at all
+                1 => {
+                    key.sign_item_in_place(&mut item);
+                    item.amount = Some(Amount::new(1, "EUR")); // changed after signing
+                }
+                _ => {
+                    item.additional_data.insert(
+                        "hmacSignature",
+                        "coqCmt/IZ4E3CzPvMY8zTjQVL5hYJUiBRg8UU+iCWo0=",
+                    );
+                }
+            }
+            item
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn thousands_of_forged_items_write_a_few_lines() {
+    let key: HmacKey = KEY.parse().unwrap();
+    let mut genuine = NotificationRequestItem::new("GENUINE0000001", "AUTHORISATION");
+    key.sign_item_in_place(&mut genuine);
+    let forged_only = forged_items(5000);
+    let mut with_one_genuine = forged_items(5000);
+    with_one_genuine.insert(2500, genuine);
+
+    for (items, policy, status, lines) in [
+        (
+            &forged_only,
+            Policy::RejectRequest,
+            StatusCode::UNAUTHORIZED,
+            1,
+        ),
+        (
+            &forged_only,
+            Policy::ForwardVerified,
+            StatusCode::UNAUTHORIZED,
+            1,
+        ),
+        // The genuine one is logged as verified, then the request is rejected.
+        (
+            &with_one_genuine,
+            Policy::RejectRequest,
+            StatusCode::UNAUTHORIZED,
+            2,
+        ),
+        // The rejected items, the genuine one, and its acknowledgement.
+        (
+            &with_one_genuine,
+            Policy::ForwardVerified,
+            StatusCode::OK,
+            3,
+        ),
+    ] {
+        let body = NotificationRequest {
+            live: false,
+            items: items.clone(),
+        }
+        .to_json();
+        let service = VerifyWebhookLayer::notifications(key.clone())
+            .max_body_bytes(body.len())
+            .max_items(items.len())
+            .policy(policy)
+            .layer(Recorder::ok());
+
+        let (captured, guard) = capture();
+        let response = service
+            .oneshot(Request::post("/").body(body).unwrap())
+            .await
+            .unwrap();
+        drop(guard);
+        assert_eq!(response.status(), status, "{policy:?}");
+
+        let logs = captured.text();
+        assert_eq!(logs.lines().count(), lines, "{policy:?}:\n{logs}");
+        let warning = logs
+            .lines()
+            .find(|line| line.contains("failed HMAC verification"))
+            .unwrap();
+        assert!(warning.contains("rejected=5000"), "{warning}");
+        assert!(warning.contains("error=\"missing_signature\""), "{warning}");
+        // The first three claimed references, each cut short; nothing of the others.
+        assert_eq!(warning.matches("FORGED").count(), 3, "{warning}");
+        assert!(warning.contains("\"FORGED000000xxx"), "{warning}");
+        assert_eq!(warning.matches("\"…").count(), 3, "{warning}");
+        assert!(!warning.contains("FORGED000003"), "{warning}");
+        assert!(warning.contains(r#"event_codes=["CODE0", "CODE1", "CODE2"]"#));
+        assert!(warning.len() < 1000, "{} bytes: {warning}", warning.len());
+    }
+}
+
+/// Every string an item carries, signed or not, with a newline, a carriage return and a terminal
+/// escape in it: a raw one in the logs would start a forged line or colour the terminal.
+fn hostile_item(n: usize) -> NotificationRequestItem {
+    let evil = |field: &str| format!("{field}{n}\nFORGED {field}\r\x1b[31mRED\x1b[0m");
+    let mut item = NotificationRequestItem::new(evil("psp"), evil("event"));
+    item.original_reference = evil("original");
+    item.merchant_reference = evil("merchant_reference");
+    item.merchant_account_code = evil("merchant_account");
+    item.event_date = evil("event_date");
+    item.reason = evil("reason");
+    item.payment_method = evil("payment_method");
+    item.operations = vec![evil("operation"), evil("operation")];
+    item.amount = Some(Amount::new(1130, evil("currency")));
+    item.additional_data
+        .insert(evil("additional_key"), evil("additional_value"));
+    item.additional_data.insert("shopperName", evil("shopper"));
+    item
+}
+
+fn assert_no_forged_line(logs: &str, context: &str) {
+    assert!(!logs.is_empty(), "{context}: nothing logged");
+    assert!(!logs.contains('\r'), "{context}: a raw \\r in {logs:?}");
+    assert!(
+        !logs.contains('\x1b'),
+        "{context}: a raw escape in {logs:?}"
+    );
+    for line in logs.split('\n').filter(|line| !line.is_empty()) {
+        assert!(
+            starts_like_an_event(line),
+            "{context}: a line that is no event: {line:?}\nin:\n{logs}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn no_string_in_a_body_can_forge_or_colour_a_log_line() {
+    let key: HmacKey = KEY.parse().unwrap();
+    let mut signed = hostile_item(1);
+    key.sign_item_in_place(&mut signed);
+    let mut forged = hostile_item(2);
+    key.sign_item_in_place(&mut forged);
+    forged.merchant_reference.push('!');
+    let body =
+        |items: Vec<NotificationRequestItem>| NotificationRequest { live: false, items }.to_json();
+    // An invalid `success` holding ", expected ", the words the parse error's redaction looks for
+    // in serde's message: whatever of the value reaches the log line must arrive escaped.
+    let malformed = body(vec![hostile_item(3)]).replace(
+        r#""success":"true""#,
+        r#""success":"yes, expected \nFORGED success\r\u001b[31mRED""#,
+    );
+    assert!(malformed.contains("FORGED success"));
+
+    let cases = [
+        (
+            "signed",
+            body(vec![signed.clone()]),
+            Policy::RejectRequest,
+            StatusCode::OK,
+        ),
+        (
+            "forged",
+            body(vec![forged.clone()]),
+            Policy::RejectRequest,
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            "signed and forged",
+            body(vec![signed.clone(), forged.clone()]),
+            Policy::RejectRequest,
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            "signed and forged, forwarded",
+            body(vec![forged, signed]),
+            Policy::ForwardVerified,
+            StatusCode::OK,
+        ),
+        (
+            "malformed",
+            malformed,
+            Policy::RejectRequest,
+            StatusCode::BAD_REQUEST,
+        ),
+    ];
+    for (name, body, policy, status) in cases {
+        let service = VerifyWebhookLayer::notifications(key.clone())
+            .policy(policy)
+            .layer(Recorder::ok());
+        let (captured, guard) = capture();
+        let response = service
+            .oneshot(Request::post("/").body(body).unwrap())
+            .await
+            .unwrap();
+        drop(guard);
+        assert_eq!(response.status(), status, "{name}");
+        let logs = captured.text();
+        assert_no_forged_line(&logs, name);
+        if name != "malformed" {
+            // The references were logged, escaped.
+            assert!(
+                logs.contains(r"\nFORGED psp\r\u{1b}[31mRED"),
+                "{name}: {logs}"
+            );
+            assert!(
+                logs.contains(r"\nFORGED event\r\u{1b}[31mRED"),
+                "{name}: {logs}"
+            );
+        }
+    }
+
+    // Header-signed: the type and environment of a verified body are logged too.
+    let body = serde_json::json!({
+        "type": "balancePlatform\nFORGED type\r\u{1b}[31mRED",
+        "environment": "test\nFORGED environment\r\u{1b}[31mRED",
+        "data": {"id": "\nFORGED id\r\u{1b}[31mRED"},
+    })
+    .to_string();
+    for (name, body) in [
+        ("header-signed", body),
+        ("header-signed, not JSON", "{\n\r\x1b[31m".to_owned()),
+    ] {
+        let request = Request::post("/")
+            .header("HmacSignature", key.sign(body.as_bytes()))
+            .body(body)
+            .unwrap();
+        let service = VerifyWebhookLayer::hmac_header(key.clone()).layer(Recorder::ok());
+        let (captured, guard) = capture();
+        let response = service.oneshot(request).await.unwrap();
+        drop(guard);
+        assert!(
+            matches!(response.status(), StatusCode::OK | StatusCode::BAD_REQUEST),
+            "{name}"
+        );
+        let logs = captured.text();
+        assert_no_forged_line(&logs, name);
+        if name == "header-signed" {
+            assert!(logs.contains(r"\nFORGED type\r\u{1b}[31mRED"), "{logs}");
+        }
+    }
+}

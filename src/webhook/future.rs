@@ -216,7 +216,7 @@ fn body_error(error: BoxError, limit: usize) -> Rejection {
     if error.is::<http_body_util::LengthLimitError>() {
         return Rejection::too_large(limit);
     }
-    tracing::warn!(%error, "Adyen webhook rejected: the request body failed");
+    tracing::warn!(error = ?error.to_string(), "Adyen webhook rejected: the request body failed");
     Rejection::new(
         StatusCode::BAD_REQUEST,
         "the request body could not be read",

@@ -75,6 +75,16 @@
 //! | `401` | Basic auth failed, a signature is missing, malformed or wrong | no |
 //! | `413` | body over the limit (by `Content-Length` or as it streams), or more items than [`VerifyWebhookLayer::max_items`] | no |
 //!
+//! # Logging
+//!
+//! Every verdict is a `tracing` event. A verified item is logged with its `pspReference` and
+//! `eventCode`; the items of a request that fail verification are logged together, in one
+//! `WARN` line whatever their number, with their count, the first error, and what the first
+//! three claimed as `pspReference` and `eventCode`, each cut to 64 characters: unsigned items
+//! cost nothing to make, and must cost little to log. Every value that came in a body, signed or
+//! not, is logged quoted and escaped (`Debug`), so that no newline, carriage return or terminal
+//! escape in it can start a line or colour one. Bodies, keys and credentials are never logged.
+//!
 //! # Not checked
 //!
 //! The `Content-Type` and the method: the signature authenticates the body, whatever it is

@@ -1,5 +1,7 @@
 //! Between the bytes and the inner service: parse, verify, decide, and log the verdict.
 
+use std::fmt;
+
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
 
@@ -106,8 +108,11 @@ fn verify_notifications(
     extensions: &mut http::Extensions,
 ) -> Result<(), Rejection> {
     let request = NotificationRequest::from_slice(body).map_err(|e| {
-        tracing::warn!(error = %e, "Adyen notification rejected: malformed body");
-        Rejection::new(StatusCode::BAD_REQUEST, e.to_string())
+        // serde names what it could not read, and quotes some of it: escaped, like any text
+        // that came with the request.
+        let reason = e.to_string();
+        tracing::warn!(error = ?reason, "Adyen notification rejected: malformed body");
+        Rejection::new(StatusCode::BAD_REQUEST, reason)
     })?;
     let total = request.items.len();
     if total == 0 {
@@ -139,41 +144,44 @@ fn verify_notifications(
     for (index, item) in request.items.iter().enumerate() {
         match config.keys.verify_item(item) {
             Ok(v) => {
+                // Signed does not mean free of newlines or terminal escapes: quoted all the same.
                 tracing::info!(
-                    psp_reference = %item.psp_reference,
-                    event_code = %item.event_code,
+                    psp_reference = ?item.psp_reference,
+                    event_code = ?item.event_code.as_str(),
                     key = v.key_index,
                     "Adyen notification item verified"
                 );
             }
-            Err(error) => {
-                // Unauthenticated text: quoted and escaped, so a newline in it cannot start a
-                // forged log line.
-                tracing::warn!(
-                    psp_reference = ?item.psp_reference,
-                    event_code = ?item.event_code.as_str(),
-                    item = index,
-                    error = error.as_str(),
-                    "Adyen notification item failed HMAC verification"
-                );
-                rejected.push(RejectedItem {
-                    index,
-                    psp_reference: item.psp_reference.clone(),
-                    event_code: item.event_code.clone(),
-                    error,
-                });
-            }
+            Err(error) => rejected.push(RejectedItem {
+                index,
+                psp_reference: item.psp_reference.clone(),
+                event_code: item.event_code.clone(),
+                error,
+            }),
         }
     }
 
     let mut verified = request.items;
     if let Some(first) = rejected.first() {
-        if config.policy == Policy::RejectRequest || rejected.len() == total {
-            tracing::warn!(
-                rejected = rejected.len(),
-                items = total,
-                "Adyen notification rejected: not acknowledged, Adyen will retry"
-            );
+        let reject_request = config.policy == Policy::RejectRequest || rejected.len() == total;
+        // One line for all of them, whatever their number: unsigned items cost nothing to make.
+        let outcome = if reject_request {
+            "Adyen notification rejected: items failed HMAC verification; not acknowledged, \
+             Adyen will retry"
+        } else {
+            "Adyen notification items failed HMAC verification and were left out; Adyen will not \
+             deliver them again"
+        };
+        tracing::warn!(
+            rejected = rejected.len(),
+            items = total,
+            first_item = first.index,
+            error = first.error.as_str(),
+            psp_references = ?Claimed(&rejected, |r| &r.psp_reference),
+            event_codes = ?Claimed(&rejected, |r| r.event_code.as_str()),
+            "{outcome}"
+        );
+        if reject_request {
             return Err(Rejection::new(
                 StatusCode::UNAUTHORIZED,
                 format!(
@@ -226,7 +234,7 @@ fn verify_header_signed(
         }
     }
     let json: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
-        tracing::warn!(error = %e, "Adyen webhook rejected: signed body is not JSON");
+        tracing::warn!(error = ?e.to_string(), "Adyen webhook rejected: signed body is not JSON");
         Rejection::new(
             StatusCode::BAD_REQUEST,
             format!("signed body is not JSON: {e}"),
@@ -234,10 +242,82 @@ fn verify_header_signed(
     })?;
     let webhook = SignedWebhook::new(body.clone(), json);
     tracing::debug!(
-        webhook_type = webhook.webhook_type().unwrap_or(""),
-        environment = webhook.environment().unwrap_or(""),
+        webhook_type = ?webhook.webhook_type().unwrap_or(""),
+        environment = ?webhook.environment().unwrap_or(""),
         "Adyen webhook verified"
     );
     extensions.insert(webhook);
     Ok(())
+}
+
+/// How many rejected items a log line names, and how many characters of each value it keeps.
+const LOGGED_ITEMS: usize = 3;
+const LOGGED_CHARS: usize = 64;
+
+/// What the first few rejected items claimed, for a log line: neither their number nor their
+/// length is up to the sender, and each value is quoted and escaped, so that no newline, carriage
+/// return or terminal escape in it can start or colour a line.
+struct Claimed<'a>(&'a [RejectedItem], fn(&RejectedItem) -> &str);
+
+impl fmt::Debug for Claimed<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self(items, field) = self;
+        f.debug_list()
+            .entries(items.iter().take(LOGGED_ITEMS).map(|item| Cut(field(item))))
+            .finish()
+    }
+}
+
+/// A value cut to [`LOGGED_CHARS`] characters, quoted and escaped; `…` after the quotes says it
+/// was cut.
+struct Cut<'a>(&'a str);
+
+impl fmt::Debug for Cut<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.char_indices().nth(LOGGED_CHARS) {
+            None => fmt::Debug::fmt(self.0, f),
+            Some((end, _)) => {
+                fmt::Debug::fmt(&self.0[..end], f)?;
+                f.write_str("…")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::notification::EventCode;
+    use crate::signature::VerifyError;
+
+    fn rejected(psp_reference: &str) -> RejectedItem {
+        RejectedItem {
+            index: 0,
+            psp_reference: psp_reference.to_owned(),
+            event_code: EventCode::from("CODE\n"),
+            error: VerifyError::Mismatch,
+        }
+    }
+
+    #[test]
+    fn values_are_cut_on_a_character_and_escaped() {
+        assert_eq!(
+            format!("{:?}", Cut("a\nb\r\u{1b}[31m")),
+            r#""a\nb\r\u{1b}[31m""#
+        );
+        let exact = "é".repeat(LOGGED_CHARS);
+        assert_eq!(format!("{:?}", Cut(&exact)), format!("\"{exact}\""));
+        let longer = format!("{exact}é");
+        assert_eq!(format!("{:?}", Cut(&longer)), format!("\"{exact}\"…"));
+    }
+
+    #[test]
+    fn only_the_first_few_items_are_named() {
+        let items: Vec<_> = ["a", "b\"", "c", "d"].map(rejected).into();
+        let logged = format!("{:?}", Claimed(&items, |r| &r.psp_reference));
+        assert_eq!(logged, r#"["a", "b\"", "c"]"#);
+        let logged = format!("{:?}", Claimed(&items[..1], |r| r.event_code.as_str()));
+        assert_eq!(logged, r#"["CODE\n"]"#);
+        assert_eq!(format!("{:?}", Claimed(&[], |r| &r.psp_reference)), "[]");
+    }
 }
