@@ -65,7 +65,8 @@ struct AppState {
 
 /// The webhook listener's routes. `wake` is notified whenever notifications were stored.
 pub fn webhook_router(config: &Config, store: Store, wake: Arc<Notify>) -> Router {
-    let mut verify = VerifyWebhookLayer::notifications(config.keys.clone()); // TEMPSTUB
+    let mut verify =
+        VerifyWebhookLayer::notifications(config.keys.clone()).max_items(config.limits.max_items);
     if let Some(credentials) = &config.basic_auth {
         verify = verify.basic_auth(&credentials.username, credentials.password.expose());
     }
