@@ -194,7 +194,7 @@ impl AllowedHosts {
             }
             _ => host,
         };
-        self.names.iter().any(|allowed| *allowed == name)
+        self.names.contains(&name)
     }
 }
 
