@@ -1071,6 +1071,202 @@ mod tests {
         all
     }
 
+    /// The actions implied for the notifications `items`, as the worker would see them once
+    /// they are all stored: every payment's, and those of notifications about no payment.
+    fn implied(items: &[NotificationRequestItem]) -> Vec<Action> {
+        let mut all = Vec::new();
+        let keys: BTreeSet<&str> = items.iter().filter_map(payment_key).collect();
+        for key in keys {
+            let payment = fold(
+                key,
+                items.iter().filter(|item| payment_key(item) == Some(key)),
+            );
+            all.extend(actions(&payment));
+        }
+        for item in items.iter().filter(|item| payment_key(item).is_none()) {
+            all.extend(item_actions(item));
+        }
+        all
+    }
+
+    /// The worker, notification by notification in the order `arrivals`: after each arrival, the
+    /// actions of its payment's state so far, each performed the first time its key appears.
+    fn performed(arrivals: &[NotificationRequestItem]) -> BTreeMap<String, Action> {
+        let mut performed = BTreeMap::new();
+        for (n, item) in arrivals.iter().enumerate() {
+            let stored = &arrivals[..=n];
+            let now = match payment_key(item) {
+                Some(key) => actions(&fold(
+                    key,
+                    stored.iter().filter(|item| payment_key(item) == Some(key)),
+                )),
+                None => item_actions(item),
+            };
+            let keys: BTreeSet<String> = now.iter().map(Action::key).collect();
+            assert_eq!(keys.len(), now.len(), "two actions share a key: {now:?}");
+            for action in now {
+                match performed.get(&action.key()) {
+                    // Already performed: the same key must still name the same action.
+                    Some(done) => assert_eq!(done, &action, "{arrivals:?}"),
+                    None => {
+                        performed.insert(action.key(), action);
+                    }
+                }
+            }
+        }
+        performed
+    }
+
+    /// Rule 1, on every order of arrival of `items`: the same actions are performed, once each,
+    /// and they are those of the final state. Returns their keys.
+    fn exactly_once_whatever_the_order(items: &[NotificationRequestItem]) -> Vec<String> {
+        let expected: BTreeMap<String, Action> = implied(items)
+            .into_iter()
+            .map(|action| (action.key(), action))
+            .collect();
+        assert_eq!(expected.len(), implied(items).len(), "keys are unique");
+        for arrivals in permutations(items) {
+            assert_eq!(performed(&arrivals), expected, "arrivals: {arrivals:?}");
+        }
+        expected.into_keys().collect()
+    }
+
+    #[test]
+    fn every_action_is_performed_once_whatever_the_order_of_arrival() {
+        let auth = || item("PAY", "AUTHORISATION", true, 1000);
+        let capture = || modification("CAP", "CAPTURE", true, 1000);
+
+        let keys = exactly_once_whatever_the_order(&[
+            auth(),
+            capture(),
+            modification("REF", "REFUND", true, 400),
+        ]);
+        assert_eq!(keys, ["confirm-order:PAY", "record-refund:PAY:REF"]);
+
+        let keys = exactly_once_whatever_the_order(&[
+            auth(),
+            modification("CXL", "CANCELLATION", true, 1000),
+        ]);
+        assert_eq!(keys, ["confirm-order:PAY", "release-order:PAY"]);
+
+        let keys =
+            exactly_once_whatever_the_order(&[auth(), modification("EXP", "EXPIRE", true, 1000)]);
+        assert_eq!(keys, ["confirm-order:PAY", "release-order:PAY"]);
+
+        // Refused, then a second payment of the same order goes through.
+        let mut retry = item("PAY2", "AUTHORISATION", true, 1000);
+        retry.reason = "058747:1111:03/2030".into();
+        let mut retry_capture = modification("CAP2", "CAPTURE", true, 1000);
+        retry_capture.original_reference = "PAY2".into();
+        let keys = exactly_once_whatever_the_order(&[
+            item("PAY", "AUTHORISATION", false, 1000),
+            retry,
+            retry_capture,
+        ]);
+        assert_eq!(keys, ["confirm-order:PAY2", "report-refusal:PAY"]);
+
+        let keys = exactly_once_whatever_the_order(&[
+            auth(),
+            capture(),
+            modification("CB", "NOTIFICATION_OF_CHARGEBACK", true, 1000),
+            modification("CB", "CHARGEBACK", true, 1000),
+            modification("CB", "CHARGEBACK_REVERSED", true, 1000),
+        ]);
+        assert_eq!(
+            keys,
+            [
+                "alert-disputes:PAY:CB:CHARGEBACK",
+                "alert-disputes:PAY:CB:CHARGEBACK_REVERSED",
+                "alert-disputes:PAY:CB:NOTIFICATION_OF_CHARGEBACK",
+                "confirm-order:PAY",
+            ]
+        );
+
+        let keys = exactly_once_whatever_the_order(&[
+            auth(),
+            capture(),
+            modification("CAP", "CAPTURE_FAILED", true, 1000),
+        ]);
+        assert_eq!(
+            keys,
+            [
+                "alert-operations:PAY:CAPTURE_FAILED:CAP:true",
+                "confirm-order:PAY"
+            ]
+        );
+
+        let keys = exactly_once_whatever_the_order(&[
+            auth(),
+            capture(),
+            modification("REF", "REFUND", true, 1000),
+            modification("REF", "REFUND_FAILED", true, 1000),
+        ]);
+        assert_eq!(
+            keys,
+            [
+                "alert-operations:PAY:REFUND_FAILED:REF:true",
+                "confirm-order:PAY",
+                "record-refund:PAY:REF"
+            ]
+        );
+
+        let keys = exactly_once_whatever_the_order(&[
+            auth(),
+            capture(),
+            modification("COR", "CANCEL_OR_REFUND", true, 1000),
+        ]);
+        assert_eq!(
+            keys,
+            [
+                "check-cancel-or-refund:PAY:COR",
+                "confirm-order:PAY",
+                "record-refund:PAY:COR"
+            ]
+        );
+        let keys = exactly_once_whatever_the_order(&[
+            auth(),
+            modification("COR", "CANCEL_OR_REFUND", true, 1000),
+        ]);
+        assert_eq!(
+            keys,
+            ["check-cancel-or-refund:PAY:COR", "confirm-order:PAY"]
+        );
+
+        // Redeliveries in the set.
+        let keys = exactly_once_whatever_the_order(&[
+            auth(),
+            auth(),
+            capture(),
+            modification("REF", "REFUND", true, 400),
+            modification("REF", "REFUND", true, 400),
+            capture(),
+        ]);
+        assert_eq!(keys, ["confirm-order:PAY", "record-refund:PAY:REF"]);
+
+        // A report, in the same stream as a payment.
+        let mut report = NotificationRequestItem::new("report.csv", "REPORT_AVAILABLE");
+        report.reason = "https://ca-test.adyen.com/reports/download/report.csv".into();
+        let keys = exactly_once_whatever_the_order(&[auth(), report]);
+        assert_eq!(keys, ["confirm-order:PAY", "download-report:report.csv"]);
+    }
+
+    #[test]
+    fn the_remainder_of_a_partial_capture_never_releases_the_stock() {
+        let auth = item("PAY", "AUTHORISATION", true, 1000);
+        let capture = modification("CAP", "CAPTURE", true, 600);
+        let expire = modification("EXP", "EXPIRE", true, 400);
+        let cancel = modification("CXL", "CANCELLATION", true, 400);
+        for items in [
+            vec![auth.clone(), capture.clone(), expire.clone()],
+            vec![auth.clone(), capture.clone(), cancel.clone()],
+            vec![auth, capture, expire, cancel],
+        ] {
+            // Every order of arrival, every state on the way: no release.
+            let keys = exactly_once_whatever_the_order(&items);
+            assert_eq!(keys, ["confirm-order:PAY"], "{items:?}");
+        }
+    }
+
     #[test]
     fn modifications_belong_to_their_original_payment() {
         assert_eq!(
