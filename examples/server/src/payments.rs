@@ -1367,6 +1367,262 @@ mod tests {
     }
 
     #[test]
+    fn the_last_adjustment_to_arrive_wins_whatever_its_event_date() {
+        let auth = item("PAY", "AUTHORISATION", true, 1000);
+        let mut raise = modification("ADJ1", "AUTHORISATION_ADJUSTMENT", true, 1500);
+        let mut lower = modification("ADJ2", "AUTHORISATION_ADJUSTMENT", true, 1200);
+        let capture = modification("CAP", "CAPTURE", true, 500);
+        for (early, late) in [
+            ("2026-01-01T10:00:00+01:00", "2026-01-01T11:00:00+01:00"),
+            ("2026-01-01T11:00:00+01:00", "2026-01-01T10:00:00+01:00"),
+        ] {
+            raise.event_date = early.into();
+            lower.event_date = late.into();
+            // Whatever the other notifications do around them.
+            for mut order in permutations(&[auth.clone(), capture.clone()]) {
+                order.extend([raise.clone(), lower.clone()]);
+                assert_eq!(fold("PAY", &order).authorised, Some(1200));
+                order.retain(|item| item.event_code != EventCode::AuthorisationAdjustment);
+                order.insert(1, lower.clone());
+                order.insert(0, raise.clone());
+                assert_eq!(fold("PAY", &order).authorised, Some(1200));
+                let swapped: Vec<_> = order
+                    .iter()
+                    .map(|item| match item.psp_reference.as_str() {
+                        "ADJ1" => lower.clone(),
+                        "ADJ2" => raise.clone(),
+                        _ => item.clone(),
+                    })
+                    .collect();
+                assert_eq!(fold("PAY", &swapped).authorised, Some(1500));
+            }
+        }
+        // A redelivery of the first one counts from its first arrival.
+        assert_eq!(
+            fold("PAY", [&auth, &raise, &lower, &raise]).authorised,
+            Some(1200)
+        );
+    }
+
+    #[test]
+    fn captured_money_outranks_a_cancellation_or_expiry_of_the_remainder() {
+        let auth = item("PAY", "AUTHORISATION", true, 1000);
+        let capture = modification("CAP", "CAPTURE", true, 600);
+        for code in ["EXPIRE", "CANCELLATION"] {
+            let remainder = modification("REST", code, true, 400);
+            for order in permutations(&[auth.clone(), capture.clone(), remainder]) {
+                let payment = fold("PAY", &order);
+                assert_eq!(payment.status, PaymentStatus::Captured, "{code}");
+                assert_eq!((payment.captured, payment.cancelled), (600, 400));
+                assert!(!actions(&payment)
+                    .iter()
+                    .any(|action| matches!(action, Action::ReleaseOrder { .. })));
+            }
+        }
+        // Refunded money too.
+        let refund = modification("REF", "REFUND", true, 600);
+        let cancel = modification("CXL", "CANCELLATION", true, 400);
+        assert_eq!(
+            fold("PAY", [&auth, &capture, &refund, &cancel]).status,
+            PaymentStatus::Refunded
+        );
+        // Without the authorisation, a cancellation releases nothing: how much it covers is
+        // unknown.
+        let full = modification("CXL", "CANCELLATION", true, 1000);
+        assert_eq!(actions(&fold("PAY", [&full])), []);
+    }
+
+    #[test]
+    fn cancel_or_refund_is_resolved_from_signed_data_only() {
+        let auth = item("PAY", "AUTHORISATION", true, 1000);
+        let capture = modification("CAP", "CAPTURE", true, 1000);
+        let cor = modification("COR", "CANCEL_OR_REFUND", true, 1000);
+
+        let unresolved = fold("PAY", [&auth, &cor]);
+        assert_eq!(unresolved.status, PaymentStatus::CancelledOrRefunded);
+        assert_eq!(unresolved.refunded, 0);
+        assert!(matches!(
+            &actions(&unresolved)[..],
+            [Action::ConfirmOrder { .. }, Action::CheckCancelOrRefund { modification, .. }]
+                if modification == "COR"
+        ));
+
+        let refund = fold("PAY", [&auth, &capture, &cor]);
+        assert_eq!(refund.status, PaymentStatus::Refunded);
+        assert_eq!(refund.refunded, 1000);
+        assert!(actions(&refund).contains(&Action::RecordRefund {
+            merchant_reference: "order-1".into(),
+            psp_reference: "PAY".into(),
+            refund: "COR".into(),
+            amount: Some(Amount::new(1000, "EUR")),
+        }));
+
+        // What additionalData claims changes nothing.
+        for items in [vec![&auth, &cor], vec![&auth, &capture, &cor]] {
+            let payment = fold("PAY", items.iter().copied());
+            for claim in ["refund", "cancel", "anything"] {
+                let mut claimed = cor.clone();
+                claimed.additional_data.insert("modification.action", claim);
+                let mut items = items.clone();
+                items.pop();
+                items.push(&claimed);
+                let flipped = fold("PAY", items);
+                assert_eq!(flipped, payment, "{claim}");
+                assert_eq!(actions(&flipped), actions(&payment), "{claim}");
+            }
+        }
+    }
+
+    #[test]
+    fn amounts_never_overflow() {
+        let auth = item("PAY", "AUTHORISATION", true, 1000);
+        for value in [1 << 62, i64::MAX] {
+            let first = modification("CAP1", "CAPTURE", true, value);
+            let second = modification("CAP2", "CAPTURE", true, value);
+            let refund1 = modification("REF1", "REFUND", true, value);
+            let refund2 = modification("REF2", "REFUND", true, value);
+            let payment = fold("PAY", [&auth, &first, &second, &refund1, &refund2]);
+            assert_eq!(payment.captured, 2 * i128::from(value));
+            assert_eq!(payment.refunded, 2 * i128::from(value));
+            assert_eq!(payment.status, PaymentStatus::Refunded);
+            let stored: Payment =
+                serde_json::from_str(&serde_json::to_string(&payment).unwrap()).unwrap();
+            assert_eq!(stored, payment);
+            assert_eq!(actions(&payment).len(), 3);
+        }
+
+        for value in [-1, i64::MIN] {
+            let capture = modification("CAP", "CAPTURE", true, value);
+            let refund = modification("REF", "REFUND", true, value);
+            let payment = fold("PAY", [&auth, &capture, &refund]);
+            assert_eq!((payment.captured, payment.refunded), (0, 0));
+            assert_eq!(payment.status, PaymentStatus::Authorised);
+            assert_eq!(payment.problems.len(), 2, "{:?}", payment.problems);
+            assert!(payment.problems[0].contains("negative amount"));
+            let alerts: Vec<_> = actions(&payment)
+                .into_iter()
+                .filter(|action| matches!(action, Action::AlertOperations { .. }))
+                .map(|action| action.key())
+                .collect();
+            assert_eq!(
+                alerts,
+                [
+                    "alert-operations:PAY:CAPTURE:CAP:true",
+                    "alert-operations:PAY:REFUND:REF:true"
+                ]
+            );
+        }
+
+        // Another currency is not added to the payment's.
+        let mut dollars = modification("CAP", "CAPTURE", true, 500);
+        dollars.amount = Some(Amount::new(500, "USD"));
+        let payment = fold("PAY", [&auth, &dollars]);
+        assert_eq!(payment.captured, 0);
+        assert!(
+            payment.problems[0].contains("\"USD\""),
+            "{:?}",
+            payment.problems
+        );
+    }
+
+    #[test]
+    fn display_escapes_every_value() {
+        let bad = "a\nb\rc\u{1b}[31md";
+        let amount = Some(Amount::new(1, bad));
+        let code = EventCode::from(bad);
+        let all = [
+            Action::ConfirmOrder {
+                merchant_reference: bad.into(),
+                psp_reference: bad.into(),
+            },
+            Action::ReportRefusal {
+                merchant_reference: bad.into(),
+                psp_reference: bad.into(),
+                reason: bad.into(),
+            },
+            Action::ReleaseOrder {
+                merchant_reference: bad.into(),
+                psp_reference: bad.into(),
+            },
+            Action::RecordRefund {
+                merchant_reference: bad.into(),
+                psp_reference: bad.into(),
+                refund: bad.into(),
+                amount: amount.clone(),
+            },
+            Action::CheckCancelOrRefund {
+                merchant_reference: bad.into(),
+                psp_reference: bad.into(),
+                modification: bad.into(),
+                amount,
+            },
+            Action::AlertDisputes {
+                merchant_reference: bad.into(),
+                psp_reference: bad.into(),
+                dispute: bad.into(),
+                event_code: code.clone(),
+                reason: bad.into(),
+            },
+            Action::AlertOperations {
+                merchant_reference: bad.into(),
+                psp_reference: bad.into(),
+                event_code: code,
+                notification: bad.into(),
+                success: true,
+                problem: bad.into(),
+                reason: bad.into(),
+            },
+            Action::DownloadReport {
+                name: bad.into(),
+                url: bad.into(),
+            },
+        ];
+        for action in &all {
+            for text in [action.to_string(), action.key()] {
+                assert!(
+                    !text.contains(['\n', '\r', '\u{1b}']),
+                    "{action:?} gives {text:?}"
+                );
+            }
+            assert!(action.to_string().contains(r#""a\nb\rc\u{1b}[31md""#));
+        }
+
+        // The same values through a notification: the refusal reason, unsigned.
+        let mut refused = item("PAY", "AUTHORISATION", false, 1000);
+        refused.reason = "Refused\n2026-01-01 INFO business logic: confirm order 1".into();
+        for action in actions(&fold("PAY", [&refused])) {
+            assert!(!action.to_string().contains('\n'), "{action}");
+        }
+    }
+
+    #[test]
+    fn keys_do_not_collide() {
+        let confirm = |psp: &str| {
+            Action::ConfirmOrder {
+                merchant_reference: String::new(),
+                psp_reference: psp.into(),
+            }
+            .key()
+        };
+        assert_eq!(
+            confirm("8800000000000001"),
+            "confirm-order:8800000000000001"
+        );
+        assert_eq!(confirm("a:b"), "confirm-order:a%3Ab");
+        let refund = |psp: &str, refund: &str| {
+            Action::RecordRefund {
+                merchant_reference: String::new(),
+                psp_reference: psp.into(),
+                refund: refund.into(),
+                amount: None,
+            }
+            .key()
+        };
+        assert_ne!(refund("A:B", "C"), refund("A", "B:C"));
+        assert_ne!(refund("A%3AB", "C"), refund("A:B", "C"));
+    }
+
+    #[test]
     fn a_capture_before_its_authorisation_already_counts() {
         let capture = modification("CAP", "CAPTURE", true, 1000);
         let early = fold("PAY", [&capture]);
