@@ -1,6 +1,7 @@
 //! `--demo`: the whole flow in one command. The server sends itself every scenario and tells
 //! what was verified, rejected, stored, deduplicated, acknowledged and processed.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -57,25 +58,25 @@ impl DemoKeys {
 /// what the business logic did.
 #[derive(Clone, Debug, Default)]
 pub struct DemoEffects {
-    done: Arc<Mutex<Vec<(i64, String)>>>,
+    done: Arc<Mutex<BTreeMap<String, String>>>,
 }
 
 impl DemoEffects {
-    /// What was done so far, by notification id, and forgets it.
-    pub fn take(&self) -> Vec<(i64, String)> {
-        let mut done = std::mem::take(&mut *self.done.lock().expect("never poisoned"));
-        done.sort();
-        done
+    /// What was done so far, once per action key, and forgets it.
+    pub fn take(&self) -> Vec<(String, String)> {
+        std::mem::take(&mut *self.done.lock().expect("never poisoned"))
+            .into_iter()
+            .collect()
     }
 }
 
 impl Effects for DemoEffects {
-    async fn perform(&self, notification_id: i64, action: &Action) -> Result<(), EffectError> {
-        LogEffects.perform(notification_id, action).await?;
+    async fn perform(&self, key: &str, action: &Action) -> Result<(), EffectError> {
+        LogEffects.perform(key, action).await?;
         self.done
             .lock()
             .expect("never poisoned")
-            .push((notification_id, action.to_string()));
+            .insert(key.to_owned(), action.to_string());
         Ok(())
     }
 }
@@ -224,8 +225,8 @@ pub async fn run(
         out,
         "\nBusiness logic (payments.rs), run by the worker after the acknowledgement:"
     );
-    for (id, action) in effects.take() {
-        let _ = writeln!(out, "  #{id:<4} {action}");
+    for (_, action) in effects.take() {
+        let _ = writeln!(out, "  {action}");
     }
 
     let _ = writeln!(

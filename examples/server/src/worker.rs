@@ -212,18 +212,23 @@ impl<E: Effects> Worker<E> {
 
     async fn process(&self, notification: &StoredNotification) -> Result<(), String> {
         let item = &notification.item;
-        let payment = match payments::payment_key(item) {
-            Some(key) => Some(
-                self.store
+        let actions = match payments::payment_key(item) {
+            Some(key) => {
+                let payment = self
+                    .store
                     .update_payment(key, |items| payments::fold(key, items))
                     .await
-                    .map_err(|error| error.to_string())?,
-            ),
-            None => None,
+                    .map_err(|error| error.to_string())?;
+                payments::actions(&payment)
+            }
+            None => payments::item_actions(item),
         };
-        for action in payments::actions(item, payment.as_ref()) {
+        // Every action the payment's state implies, each time one of its notifications is
+        // processed: until the store records which keys were performed, effects are asked again
+        // for actions already done, and must be idempotent on the key.
+        for action in actions {
             self.effects
-                .perform(notification.id, &action)
+                .perform(&action.key(), &action)
                 .await
                 .map_err(|error| format!("{action}: {error}"))?;
         }

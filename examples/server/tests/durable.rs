@@ -124,7 +124,8 @@ async fn acknowledged_before_processing_and_resumed_after_a_crash(db: &TestDb) {
     );
     assert_eq!(auth["processing"]["state"], "processed");
     assert!(effects.actions().contains(&Action::ConfirmOrder {
-        merchant_reference: "ORDER-R-1".into()
+        merchant_reference: "ORDER-R-1".into(),
+        psp_reference: "8800000000000101".into(),
     }));
     let payment = get(&second.admin_url("/api/payments/ORDER-R-1"), None)
         .await
@@ -161,7 +162,9 @@ async fn failing_step_is_retried_with_backoff_and_shown_as_failing(db: &TestDb) 
         processing["lastError"]
             .as_str()
             .unwrap()
-            .contains("confirm order ORDER-B-1: order system unavailable"),
+            .contains(
+                r#"confirm order "ORDER-B-1" (payment "8800000000000201" authorised): order system unavailable"#
+            ),
         "{processing}"
     );
     assert!(processing["nextAttemptAt"].is_string(), "{processing}");
@@ -293,16 +296,16 @@ async fn two_workers_never_process_the_same_notification(db: &TestDb) {
     let (a, b) = (run(effects.clone()), run(effects.clone()));
     let (a, b) = (a.await.unwrap(), b.await.unwrap());
     assert_eq!(a + b, 30);
-    let mut ids: Vec<i64> = effects
+    let mut keys: Vec<String> = effects
         .done
         .lock()
         .unwrap()
         .iter()
-        .map(|(id, _, _)| *id)
+        .map(|(key, _, _)| key.clone())
         .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    assert_eq!(ids.len(), 30, "each notification's logic ran once");
+    keys.sort_unstable();
+    keys.dedup();
+    assert_eq!(keys.len(), 30, "each notification's logic ran");
     let stats = store.stats().await.unwrap();
     assert_eq!((stats.processed, stats.failing), (30, 0));
     store.close().await;
@@ -316,11 +319,11 @@ struct PanicsOnce {
 }
 
 impl Effects for PanicsOnce {
-    async fn perform(&self, notification_id: i64, action: &Action) -> Result<(), EffectError> {
+    async fn perform(&self, key: &str, action: &Action) -> Result<(), EffectError> {
         if !self.panicked.swap(true, Ordering::SeqCst) {
             panic!("deliberate panic in the business logic, for the test");
         }
-        self.recording.perform(notification_id, action).await
+        self.recording.perform(key, action).await
     }
 }
 
@@ -374,8 +377,13 @@ async fn a_panic_in_the_business_logic_is_retried_and_holds_up_nothing(db: &Test
     confirmed.sort_by_key(ToString::to_string);
     assert_eq!(
         confirmed,
-        ["ORDER-P-1", "ORDER-P-2"].map(|order| Action::ConfirmOrder {
-            merchant_reference: order.into()
+        [
+            ("ORDER-P-1", "8800000000000501"),
+            ("ORDER-P-2", "8800000000000502")
+        ]
+        .map(|(order, psp)| Action::ConfirmOrder {
+            merchant_reference: order.into(),
+            psp_reference: psp.into(),
         })
     );
     let stored = notifications(&server).await;

@@ -758,9 +758,9 @@ async fn no_notification_is_lost_under_faults(db: &TestDb) {
         let actual = Expected {
             status: payment.status,
             authorised: payment.authorised,
-            captured: payment.captured,
-            refunded: payment.refunded,
-            charged_back: payment.charged_back,
+            captured: i64::try_from(payment.captured).unwrap(),
+            refunded: i64::try_from(payment.refunded).unwrap(),
+            charged_back: i64::try_from(payment.charged_back).unwrap(),
             problems: payment.problems.len(),
         };
         assert_eq!(&actual, expected, "{}", order.reference);

@@ -282,7 +282,7 @@ pub async fn wait_for(store: &Store, patience: Duration, done: impl Fn(&Stats) -
 /// Effects that remember what they did, and fail the first `failures` times.
 #[derive(Clone, Default)]
 pub struct Recording {
-    pub done: Arc<Mutex<Vec<(i64, Action, Instant)>>>,
+    pub done: Arc<Mutex<Vec<(String, Action, Instant)>>>,
     pub tries: Arc<Mutex<Vec<Instant>>>,
     failures: Arc<Mutex<usize>>,
 }
@@ -308,7 +308,7 @@ impl Recording {
 }
 
 impl Effects for Recording {
-    async fn perform(&self, notification_id: i64, action: &Action) -> Result<(), EffectError> {
+    async fn perform(&self, key: &str, action: &Action) -> Result<(), EffectError> {
         self.tries.lock().unwrap().push(Instant::now());
         {
             let mut failures = self.failures.lock().unwrap();
@@ -320,7 +320,7 @@ impl Effects for Recording {
         self.done
             .lock()
             .unwrap()
-            .push((notification_id, action.clone(), Instant::now()));
+            .push((key.to_owned(), action.clone(), Instant::now()));
         Ok(())
     }
 }
@@ -330,7 +330,7 @@ impl Effects for Recording {
 pub struct Hanging;
 
 impl Effects for Hanging {
-    async fn perform(&self, _: i64, _: &Action) -> Result<(), EffectError> {
+    async fn perform(&self, _: &str, _: &Action) -> Result<(), EffectError> {
         std::future::pending().await
     }
 }
