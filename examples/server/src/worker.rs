@@ -16,7 +16,9 @@
 //! - A panic while processing a notification (a bug in the business logic, a notification it
 //!   did not expect) counts as a failed step: recorded, retried with backoff, and the worker goes
 //!   on with the others instead of dying and leaving every later notification unprocessed.
-//! - Running a notification again is harmless: the payment's state is recomputed, not patched.
+//! - Running a notification again is harmless: the payment's state is recomputed, not patched,
+//!   and each action it implies is performed once, by its idempotency key
+//!   ([`Action::key`](crate::payments::Action::key)), whichever notification brought it.
 
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
@@ -223,14 +225,28 @@ impl<E: Effects> Worker<E> {
             }
             None => payments::item_actions(item),
         };
-        // Every action the payment's state implies, each time one of its notifications is
-        // processed: until the store records which keys were performed, effects are asked again
-        // for actions already done, and must be idempotent on the key.
+        // Every action the payment's state implies, performed once: the store records each
+        // key once its effect succeeded, and any later notification of the payment skips it.
+        // A crash between the effect and the record performs it again, so effects must still
+        // be idempotent on the key they are given.
         for action in actions {
+            let key = action.key();
+            if self
+                .store
+                .action_done(&key)
+                .await
+                .map_err(|error| error.to_string())?
+            {
+                continue;
+            }
             self.effects
-                .perform(&action.key(), &action)
+                .perform(&key, &action)
                 .await
                 .map_err(|error| format!("{action}: {error}"))?;
+            self.store
+                .record_action(&key, notification.id)
+                .await
+                .map_err(|error| error.to_string())?;
         }
         Ok(())
     }

@@ -26,6 +26,8 @@ on_both_databases!(
     processing_again_leaves_the_same_state,
     two_workers_never_process_the_same_notification,
     a_panic_in_the_business_logic_is_retried_and_holds_up_nothing,
+    each_action_is_performed_once_whatever_the_order_of_arrival,
+    a_step_that_keeps_failing_is_dead_lettered_until_requeued,
 );
 
 fn key() -> HmacKey {
@@ -393,5 +395,116 @@ async fn a_panic_in_the_business_logic_is_retried_and_holds_up_nothing(db: &Test
         .unwrap();
     assert_eq!(first["processing"]["attempts"], 2, "{first}");
     assert_eq!(first["processing"]["state"], "processed");
+    server.shutdown().await.unwrap();
+}
+
+/// The same notifications delivered in reverse order, each processed on its own: every action
+/// their payment implies is performed exactly once, whichever notification brought it.
+async fn each_action_is_performed_once_whatever_the_order_of_arrival(db: &TestDb) {
+    let config = config(db, HmacKeys::new(key()), None);
+    let effects = Recording::default();
+    let server = start(&config, effects.clone(), fast_worker()).await;
+    let url = server.url(WEBHOOK_PATH);
+    let mut refund = item(
+        "8800000000000903",
+        "REFUND",
+        "8800000000000901",
+        "ORDER-X-1",
+    );
+    refund.amount = Some(Amount::new(1000, "EUR"));
+    let deliveries = [
+        refund,
+        item(
+            "8800000000000902",
+            "CAPTURE",
+            "8800000000000901",
+            "ORDER-X-1",
+        ),
+        item("8800000000000901", "AUTHORISATION", "", "ORDER-X-1"),
+    ];
+    for (n, notification) in deliveries.into_iter().enumerate() {
+        assert_eq!(
+            post(&url, &body(vec![notification]), None).await.status,
+            200
+        );
+        let expected = n as i64 + 1;
+        wait_for(server.store(), Duration::from_secs(10), |stats| {
+            stats.processed == expected
+        })
+        .await;
+    }
+    // A redelivery and a requeue of everything change nothing either.
+    let auth = item("8800000000000901", "AUTHORISATION", "", "ORDER-X-1");
+    assert_eq!(post(&url, &body(vec![auth]), None).await.status, 200);
+    let mut keys: Vec<String> = effects
+        .done
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(key, _, _)| key.clone())
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "confirm-order:8800000000000901",
+            "record-refund:8800000000000901:8800000000000903"
+        ],
+        "{:?}",
+        effects.actions()
+    );
+    server.shutdown().await.unwrap();
+}
+
+/// Effects that keep failing: after WORKER_MAX_ATTEMPTS the notification is dead (shown as
+/// such, no longer retried), and a requeue through the admin API processes it once they work.
+async fn a_step_that_keeps_failing_is_dead_lettered_until_requeued(db: &TestDb) {
+    let config = config(db, HmacKeys::new(key()), None);
+    let effects = Recording::failing(2);
+    let worker = WorkerConfig {
+        retry_base: Duration::from_millis(50),
+        max_attempts: 2,
+        ..fast_worker()
+    };
+    let server = start(&config, effects.clone(), worker).await;
+    let auth = item("8800000000000911", "AUTHORISATION", "", "ORDER-D-1");
+    assert_eq!(
+        post(&server.url(WEBHOOK_PATH), &body(vec![auth]), None)
+            .await
+            .status,
+        200
+    );
+    wait_for(server.store(), Duration::from_secs(10), |stats| {
+        stats.dead == 1
+    })
+    .await;
+    // Dead: not retried, however long we wait.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(effects.tries.lock().unwrap().len(), 2);
+    let listed = notifications(&server).await;
+    assert_eq!(listed[0]["processing"]["state"], "dead", "{listed:?}");
+    assert!(listed[0]["processing"]["deadAt"].is_string(), "{listed:?}");
+    let id = listed[0]["id"].as_i64().unwrap();
+
+    let answer = post(
+        &server.admin_url(&format!("/api/notifications/{id}/requeue")),
+        "",
+        None,
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    let stats = wait_for(server.store(), Duration::from_secs(10), |stats| {
+        stats.processed == 1
+    })
+    .await;
+    assert_eq!((stats.dead, stats.failing), (0, 0));
+    assert_eq!(effects.actions().len(), 1);
+    let missing = post(
+        &server.admin_url("/api/notifications/999999/requeue"),
+        "",
+        None,
+    )
+    .await;
+    assert_eq!(missing.status, 404);
     server.shutdown().await.unwrap();
 }
