@@ -66,7 +66,8 @@ impl fmt::Display for ParseError {
             .iter()
             .find_map(|prefix| {
                 let rest = message.strip_prefix(prefix)?;
-                let expected = rest.find(", expected ")?;
+                // The last one: the quoted value may itself contain the words.
+                let expected = rest.rfind(", expected ")?;
                 Some(format!(
                     "{}{}",
                     prefix.trim_end_matches(": "),
@@ -884,6 +885,18 @@ mod tests {
         let body = BODY.replace(r#""AUTHORISATION""#, "5");
         let err = NotificationRequest::from_slice(body.as_bytes()).unwrap_err();
         assert!(err.to_string().contains("expected a string"), "{err}");
+    }
+
+    #[test]
+    fn a_value_that_quotes_serde_is_still_cut_out() {
+        let body = BODY.replacen("1130", r#""4111, expected 1111 secret""#, 1);
+        let err = NotificationRequest::from_slice(body.as_bytes()).unwrap_err();
+        let message = err.to_string();
+        assert!(
+            !message.contains("secret") && !message.contains("4111"),
+            "{message}"
+        );
+        assert!(message.contains("expected i64"), "{message}");
     }
 
     #[test]
