@@ -193,7 +193,7 @@ impl AllowedHosts {
             }
             _ => host,
         };
-        self.names.iter().any(|allowed| *allowed == name)
+        self.names.contains(&name)
     }
 }
 

@@ -159,7 +159,7 @@ async fn accept_loop(
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => stream,
                 Err(error) => {
-                    if last_error_logged.is_none_or(|at| at.elapsed() >= Duration::from_secs(1)) {
+                    if !matches!(last_error_logged, Some(at) if at.elapsed() < Duration::from_secs(1)) {
                         tracing::warn!(%error, "accept failed; retrying");
                         last_error_logged = Some(Instant::now());
                     }
