@@ -137,7 +137,10 @@ async fn requeue(id: Option<i64>, dead: bool) -> Result<(), String> {
         .map_err(|error| format!("database {database}: {error}"))?;
     let result = match (id, dead) {
         (Some(id), _) => match store.requeue(id).await {
-            Ok(true) => Ok(println!("requeued notification {id}")),
+            Ok(true) => {
+                println!("requeued notification {id}");
+                Ok(())
+            }
             Ok(false) => Err(format!("no unprocessed notification {id} in {database}")),
             Err(error) => Err(error.to_string()),
         },
