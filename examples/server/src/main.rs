@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use adyen_webhook_server::config::{Config, ConfigError, DEFAULT_DATABASE_URL};
 use adyen_webhook_server::demo::{self, DemoEffects, DemoKeys};
 use adyen_webhook_server::payments::LogEffects;
-use adyen_webhook_server::serve::fit_to_fd_limit;
+use adyen_webhook_server::serve::{self, fit_to_fd_limit};
 use adyen_webhook_server::server::{self, Listeners};
 use adyen_webhook_server::store::{redact_url, Backend, Store};
 use adyen_webhook_server::worker::WorkerConfig;
@@ -185,14 +185,13 @@ async fn run(demo_mode: bool, log: Option<LogHandle>) -> Result<(), String> {
         .await
         .map_err(|error| format!("database {database}: {error}"))?;
     let listeners = Listeners {
-        webhook: bind("PORT", config.bind_address, config.port, demo_mode).await?,
+        webhook: bind("PORT", config.bind_address, config.port, demo_mode)?,
         admin: bind(
             "ADMIN_PORT",
             config.admin.bind_address,
             config.admin.port,
             demo_mode,
-        )
-        .await?,
+        )?,
     };
     let worker = WorkerConfig {
         max_attempts: config.worker_max_attempts,
@@ -272,19 +271,13 @@ async fn run(demo_mode: bool, log: Option<LogHandle>) -> Result<(), String> {
     Ok(())
 }
 
-async fn bind(
-    setting: &str,
-    ip: std::net::IpAddr,
-    port: u16,
-    demo: bool,
-) -> Result<TcpListener, String> {
+fn bind(setting: &str, ip: std::net::IpAddr, port: u16, demo: bool) -> Result<TcpListener, String> {
     let address = SocketAddr::new(ip, port);
-    match TcpListener::bind(address).await {
+    match serve::bind(address) {
         Ok(listener) => Ok(listener),
         // The demo must run on any machine: take a free port rather than stop.
         Err(error) if demo && error.kind() == io::ErrorKind::AddrInUse => {
-            TcpListener::bind(SocketAddr::new(ip, 0))
-                .await
+            serve::bind(SocketAddr::new(ip, 0))
                 .map_err(|error| format!("cannot listen on {ip}: {error}"))
         }
         Err(error) if error.kind() == io::ErrorKind::AddrInUse => Err(format!(
