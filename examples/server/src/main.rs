@@ -21,6 +21,11 @@ use tracing_subscriber::{reload, EnvFilter};
 
 const DEFAULT_LOG_FILTER: &str = "info,sqlx=warn";
 
+/// Added to every log filter. sqlx warns about each connect parameter of a PostgreSQL URL it
+/// does not know, quoting the value: that of `sslpassword`, which it does not support, is a
+/// password, which must not reach the log whatever `RUST_LOG` says.
+const SECRET_QUOTING_TARGETS: &str = "sqlx_postgres::options::parse=error";
+
 /// Receives Adyen webhooks on POST /api/webhooks/notifications: verifies their HMAC signatures,
 /// stores them, and only then acknowledges them; a worker runs the business logic afterwards.
 #[derive(Parser)]
@@ -112,6 +117,7 @@ fn init_tracing(demo: bool) -> Option<LogHandle> {
         Err(_) if demo => (EnvFilter::new("error"), false),
         Err(_) => (EnvFilter::new(DEFAULT_LOG_FILTER), false),
     };
+    let filter = with_secrets_quiet(filter);
     let (filter, handle) = reload::Layer::new(filter);
     tracing_subscriber::registry()
         .with(filter)
@@ -122,6 +128,14 @@ fn init_tracing(demo: bool) -> Option<LogHandle> {
         )
         .init();
     (!from_env).then_some(handle)
+}
+
+fn with_secrets_quiet(filter: EnvFilter) -> EnvFilter {
+    filter.add_directive(
+        SECRET_QUOTING_TARGETS
+            .parse()
+            .expect("a valid filter directive"),
+    )
 }
 
 /// `requeue`: resets dead-lettered notifications in the database, for a running server to
@@ -256,7 +270,7 @@ async fn run(demo_mode: bool, log: Option<LogHandle>) -> Result<(), String> {
             print("\nSome answers or states were not as expected: see UNEXPECTED above.\n");
         }
         if let Some(log) = &log {
-            let _ = log.reload(EnvFilter::new(DEFAULT_LOG_FILTER));
+            let _ = log.reload(with_secrets_quiet(EnvFilter::new(DEFAULT_LOG_FILTER)));
         }
         print(&demo::next_steps(&running, &config, keys, &outcome));
     }
