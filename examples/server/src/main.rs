@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use adyen_webhook_server::config::{Config, ConfigError, DEFAULT_DATABASE_URL};
 use adyen_webhook_server::demo::{self, DemoEffects, DemoKeys};
 use adyen_webhook_server::payments::LogEffects;
-use adyen_webhook_server::serve::fit_to_fd_limit;
+use adyen_webhook_server::serve::{self, fit_to_fd_limit};
 use adyen_webhook_server::server::{self, Listeners};
 use adyen_webhook_server::store::{redact_url, Backend, Store};
 use adyen_webhook_server::worker::WorkerConfig;
@@ -20,6 +20,11 @@ use tracing_subscriber::util::SubscriberInitExt as _;
 use tracing_subscriber::{reload, EnvFilter};
 
 const DEFAULT_LOG_FILTER: &str = "info,sqlx=warn";
+
+/// Added to every log filter. sqlx warns about each connect parameter of a PostgreSQL URL it
+/// does not know, quoting the value: that of `sslpassword`, which it does not support, is a
+/// password, which must not reach the log whatever `RUST_LOG` says.
+const SECRET_QUOTING_TARGETS: &str = "sqlx_postgres::options::parse=error";
 
 /// Receives Adyen webhooks on POST /api/webhooks/notifications: verifies their HMAC signatures,
 /// stores them, and only then acknowledges them; a worker runs the business logic afterwards.
@@ -112,6 +117,7 @@ fn init_tracing(demo: bool) -> Option<LogHandle> {
         Err(_) if demo => (EnvFilter::new("error"), false),
         Err(_) => (EnvFilter::new(DEFAULT_LOG_FILTER), false),
     };
+    let filter = with_secrets_quiet(filter);
     let (filter, handle) = reload::Layer::new(filter);
     tracing_subscriber::registry()
         .with(filter)
@@ -122,6 +128,14 @@ fn init_tracing(demo: bool) -> Option<LogHandle> {
         )
         .init();
     (!from_env).then_some(handle)
+}
+
+fn with_secrets_quiet(filter: EnvFilter) -> EnvFilter {
+    filter.add_directive(
+        SECRET_QUOTING_TARGETS
+            .parse()
+            .expect("a valid filter directive"),
+    )
 }
 
 /// `requeue`: resets dead-lettered notifications in the database, for a running server to
@@ -137,7 +151,10 @@ async fn requeue(id: Option<i64>, dead: bool) -> Result<(), String> {
         .map_err(|error| format!("database {database}: {error}"))?;
     let result = match (id, dead) {
         (Some(id), _) => match store.requeue(id).await {
-            Ok(true) => Ok(println!("requeued notification {id}")),
+            Ok(true) => {
+                println!("requeued notification {id}");
+                Ok(())
+            }
             Ok(false) => Err(format!("no unprocessed notification {id} in {database}")),
             Err(error) => Err(error.to_string()),
         },
@@ -182,14 +199,13 @@ async fn run(demo_mode: bool, log: Option<LogHandle>) -> Result<(), String> {
         .await
         .map_err(|error| format!("database {database}: {error}"))?;
     let listeners = Listeners {
-        webhook: bind("PORT", config.bind_address, config.port, demo_mode).await?,
+        webhook: bind("PORT", config.bind_address, config.port, demo_mode)?,
         admin: bind(
             "ADMIN_PORT",
             config.admin.bind_address,
             config.admin.port,
             demo_mode,
-        )
-        .await?,
+        )?,
     };
     let worker = WorkerConfig {
         max_attempts: config.worker_max_attempts,
@@ -254,7 +270,7 @@ async fn run(demo_mode: bool, log: Option<LogHandle>) -> Result<(), String> {
             print("\nSome answers or states were not as expected: see UNEXPECTED above.\n");
         }
         if let Some(log) = &log {
-            let _ = log.reload(EnvFilter::new(DEFAULT_LOG_FILTER));
+            let _ = log.reload(with_secrets_quiet(EnvFilter::new(DEFAULT_LOG_FILTER)));
         }
         print(&demo::next_steps(&running, &config, keys, &outcome));
     }
@@ -269,19 +285,13 @@ async fn run(demo_mode: bool, log: Option<LogHandle>) -> Result<(), String> {
     Ok(())
 }
 
-async fn bind(
-    setting: &str,
-    ip: std::net::IpAddr,
-    port: u16,
-    demo: bool,
-) -> Result<TcpListener, String> {
+fn bind(setting: &str, ip: std::net::IpAddr, port: u16, demo: bool) -> Result<TcpListener, String> {
     let address = SocketAddr::new(ip, port);
-    match TcpListener::bind(address).await {
+    match serve::bind(address) {
         Ok(listener) => Ok(listener),
         // The demo must run on any machine: take a free port rather than stop.
         Err(error) if demo && error.kind() == io::ErrorKind::AddrInUse => {
-            TcpListener::bind(SocketAddr::new(ip, 0))
-                .await
+            serve::bind(SocketAddr::new(ip, 0))
                 .map_err(|error| format!("cannot listen on {ip}: {error}"))
         }
         Err(error) if error.kind() == io::ErrorKind::AddrInUse => Err(format!(

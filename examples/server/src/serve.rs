@@ -10,8 +10,9 @@
 //! - a connection on which no byte moves for [`Limits::idle_timeout`] is closed, whatever it is
 //!   doing (a client that stops reading its response);
 //! - at most [`Limits::max_connections`] connections are open across all listeners; further
-//!   ones wait in the kernel's backlog instead of using file descriptors, and the limit is
-//!   lowered at start to fit the process's file-descriptor limit ([`fit_to_fd_limit`]);
+//!   ones wait in the kernel's backlog instead of using file descriptors (a deep one: see
+//!   [`bind`]), and the limit is lowered at start to fit the process's file-descriptor limit
+//!   ([`fit_to_fd_limit`]);
 //! - a failed `accept` (out of file descriptors) is logged at most once a second and retried,
 //!   never fatal;
 //! - a graceful shutdown lets requests in flight finish for [`Limits::shutdown_deadline`], then
@@ -19,6 +20,7 @@
 //!   acknowledged only once stored, and a request dropped before that is delivered again.
 
 use std::io;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -29,7 +31,7 @@ use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinHandle;
 
@@ -38,6 +40,26 @@ use crate::config::Limits;
 /// File descriptors kept for everything but client connections: database connections, the
 /// listeners, log files, the runtime.
 const RESERVED_FDS: u64 = 64;
+
+/// How many connections the kernel queues on a listener until the server takes them up.
+///
+/// Past `MAX_CONNECTIONS`, connections wait there. `TcpListener::bind` asks for 128, as the
+/// standard library does: a few hundred idle sockets fill that, and every connection after
+/// them, Adyen's included, has its SYN dropped and waits for the client to send it again
+/// (a second, then three...). The kernel caps this at `net.core.somaxconn`.
+pub const LISTEN_BACKLOG: u32 = 1024;
+
+/// A listener on `address` with a backlog of [`LISTEN_BACKLOG`].
+pub fn bind(address: SocketAddr) -> io::Result<TcpListener> {
+    let socket = match address {
+        SocketAddr::V4(_) => TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    // As TcpListener::bind does: a restarted server gets its port back at once.
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(LISTEN_BACKLOG)
+}
 
 /// Raises the soft file-descriptor limit to the hard one where allowed, and returns `limits`
 /// with `max_connections` lowered, if needed, to fit below it.
