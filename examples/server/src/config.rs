@@ -573,6 +573,79 @@ mod tests {
     }
 
     #[test]
+    fn refuses_a_key_that_is_one_byte_repeated() {
+        for weak in [
+            "0".repeat(64),
+            "AB".repeat(32),
+            format!("{KEY},{}", "ff".repeat(32)),
+        ] {
+            let message = config(&[("ADYEN_HMAC_KEY", &weak)])
+                .unwrap_err()
+                .to_string();
+            assert!(message.contains("one byte repeated"), "{message}");
+            assert!(!message.contains(&weak), "{message}");
+        }
+        assert!(config(&[("ADYEN_HMAC_KEY", KEY)]).is_ok());
+    }
+
+    #[test]
+    fn the_environment_comes_from_the_setting_then_the_client_key() {
+        let guards = |vars: &[(&str, &str)]| {
+            let mut all = vec![("ADYEN_HMAC_KEY", KEY)];
+            all.extend_from_slice(vars);
+            let guards = config(&all).unwrap().guards;
+            (guards.environment, guards.environment_source)
+        };
+        assert_eq!(guards(&[]), (Environment::Test, "the default"));
+        assert_eq!(
+            guards(&[("ADYEN_CLIENT_KEY", "live_ABC")]),
+            (Environment::Live, "ADYEN_CLIENT_KEY")
+        );
+        assert_eq!(
+            guards(&[
+                ("ADYEN_CLIENT_KEY", "live_ABC"),
+                ("ADYEN_ENVIRONMENT", "Test")
+            ]),
+            (Environment::Test, "ADYEN_ENVIRONMENT")
+        );
+        assert_eq!(
+            guards(&[("ADYEN_ENVIRONMENT", " "), ("ADYEN_CLIENT_KEY", "test_X")]),
+            (Environment::Test, "ADYEN_CLIENT_KEY")
+        );
+        let accounts = config(&[
+            ("ADYEN_HMAC_KEY", KEY),
+            ("ADYEN_MERCHANT_ACCOUNT", " ShopA, ,ShopB "),
+        ])
+        .unwrap()
+        .guards
+        .merchant_accounts;
+        let accounts: Vec<&str> = accounts.iter().map(Secret::expose).collect();
+        assert_eq!(accounts, ["ShopA", "ShopB"]);
+    }
+
+    #[test]
+    fn the_admin_listener_needs_credentials_off_loopback() {
+        let message = config(&[("ADYEN_HMAC_KEY", KEY), ("ADMIN_BIND_ADDRESS", "0.0.0.0")])
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("ADMIN_USERNAME"), "{message}");
+        let config = config(&[
+            ("ADYEN_HMAC_KEY", KEY),
+            ("ADMIN_BIND_ADDRESS", "0.0.0.0"),
+            ("ADMIN_USERNAME", "ops"),
+            ("ADMIN_PASSWORD", "pw"),
+            ("ADMIN_PORT", "9191"),
+            ("MAX_CONNECTIONS", "10"),
+            ("SHUTDOWN_DEADLINE_SECS", "3"),
+        ])
+        .unwrap();
+        assert_eq!(config.admin.port, 9191);
+        assert_eq!(config.limits.max_connections, 10);
+        assert_eq!(config.limits.shutdown_deadline, Duration::from_secs(3));
+        assert_eq!(config.limits.header_read_timeout, Duration::from_secs(5));
+    }
+
+    #[test]
     fn rejects_bad_values_with_the_variable_name() {
         let bad = [
             ("PORT", "80a", "PORT: must be a port number"),
@@ -584,6 +657,27 @@ mod tests {
             ),
             ("DATABASE_URL", "mysql://x", "DATABASE_URL: must start with"),
             ("DATABASE_URL", "sqlite::memory:", "in-memory"),
+            (
+                "ADYEN_ENVIRONMENT",
+                "prod",
+                "ADYEN_ENVIRONMENT: must be test or live",
+            ),
+            (
+                "MAX_CONNECTIONS",
+                "0",
+                "MAX_CONNECTIONS: must be a whole number",
+            ),
+            (
+                "HEADER_READ_TIMEOUT_SECS",
+                "1.5",
+                "HEADER_READ_TIMEOUT_SECS: must be a whole",
+            ),
+            ("ADMIN_PORT", "99999", "ADMIN_PORT: must be a port number"),
+            (
+                "ADMIN_USERNAME",
+                "ops",
+                "ADMIN_USERNAME/ADMIN_PASSWORD: set both",
+            ),
         ];
         for (name, value, expected) in bad {
             let message = config(&[("ADYEN_HMAC_KEY", KEY), (name, value)])
