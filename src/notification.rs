@@ -3,8 +3,11 @@
 //! The types follow what Adyen sends rather than what would be convenient to write:
 //!
 //! - `live` and `success` arrive as the strings `"true"`/`"false"` and are exposed as `bool`.
-//!   Any other value of `success` is rejected: a handler must never have to guess whether a
-//!   payment succeeded.
+//!   JSON booleans, which some of Adyen's own fixtures use, are read too (and signed as
+//!   `true`/`false`, as Adyen's libraries sign them). Any other value of `success` is rejected:
+//!   a handler must never have to guess whether a payment succeeded.
+//! - `amount.value` is an integer in minor units; a string of its digits is read too, and signed
+//!   as the text that came ([`Amount`]).
 //! - `eventCode` is an open set ([`EventCode::Other`] keeps codes this crate has not heard of),
 //!   so a new code never breaks parsing or verification.
 //! - A missing or `null` string field is the empty string, the value it is signed as.
@@ -18,6 +21,8 @@ use std::str::FromStr;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{SerializeMap, SerializeStruct, Serializer};
 use serde::{Deserialize, Serialize};
+
+use crate::signature::IntBuf;
 
 /// A standard notification request: the whole body Adyen POSTs.
 ///
@@ -58,7 +63,7 @@ pub struct ParseError(serde_json::Error);
 
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // serde quotes the offending value in "invalid type: string \"4111...\", expected i64":
+        // serde quotes the offending value in "invalid type: string \"4111...\", expected a string":
         // that is body content (possibly card or shopper data), so it is cut out. What is left
         // names the field's expected type and the position.
         let message = self.0.to_string();
@@ -151,13 +156,19 @@ impl NotificationRequestItem {
 }
 
 /// An amount in minor units (`1130` EUR is 11.30 EUR).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Adyen sends `value` as a JSON integer. A string of digits (`"value": "1130"`, seen in Adyen's
+/// own fixtures) is read too: `value` is its integer, and the signature is checked against the
+/// text exactly as it came, so `"0012"` is signed as `0012`, not `12`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Amount {
     /// Three-letter ISO 4217 code.
-    #[serde(default, deserialize_with = "string_or_null")]
     pub currency: String,
     /// The value in minor units.
     pub value: i64,
+    /// The value's text, when it came as a string that is not how `value` is written (`"0012"`,
+    /// `"-0"`). Rare, so kept out of the way of every other amount.
+    text: Option<Box<str>>,
 }
 
 impl Amount {
@@ -166,7 +177,17 @@ impl Amount {
         Self {
             currency: currency.into(),
             value,
+            text: None,
         }
+    }
+
+    /// The text of `value` as the signature covers it: the digits as they came when Adyen sent
+    /// them as a string, else `value` written in decimal (`None` here). Once `value` is changed,
+    /// the text no longer denotes it and is not used.
+    pub(crate) fn signed_text(&self) -> Option<&str> {
+        self.text
+            .as_deref()
+            .filter(|text| text.parse() == Ok(self.value))
     }
 }
 
@@ -424,7 +445,9 @@ fn string_or_null<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, 
     Option::<String>::deserialize(deserializer).map(Option::unwrap_or_default)
 }
 
-/// `"true"` or `"false"`, as Adyen writes booleans. Anything else names the field in its error.
+/// `"true"` or `"false"`, as Adyen writes booleans, or a JSON boolean, as some of Adyen's own
+/// fixtures do (and its Java, .NET and Node libraries accept). Both sign as `true`/`false`.
+/// Anything else names the field in its error.
 fn string_bool<'de, D: Deserializer<'de>>(
     deserializer: D,
     field: &'static str,
@@ -435,7 +458,11 @@ fn string_bool<'de, D: Deserializer<'de>>(
         type Value = bool;
 
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            write!(f, "`{}` to be the string `true` or `false`", self.0)
+            write!(f, "`{}` to be `true` or `false`", self.0)
+        }
+
+        fn visit_bool<E: de::Error>(self, value: bool) -> Result<bool, E> {
+            Ok(value)
         }
 
         fn visit_str<E: de::Error>(self, value: &str) -> Result<bool, E> {
@@ -448,6 +475,78 @@ fn string_bool<'de, D: Deserializer<'de>>(
     }
 
     deserializer.deserialize_any(BoolString(field))
+}
+
+impl<'de> Deserialize<'de> for Amount {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Raw {
+            #[serde(default, deserialize_with = "string_or_null")]
+            currency: String,
+            value: Value,
+        }
+
+        struct Value(i64, Option<Box<str>>);
+
+        impl<'de> Deserialize<'de> for Value {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                deserializer.deserialize_any(ValueVisitor)
+            }
+        }
+
+        struct ValueVisitor;
+
+        impl Visitor<'_> for ValueVisitor {
+            type Value = Value;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an integer in minor units, or a string of its digits")
+            }
+
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<Value, E> {
+                Ok(Value(value, None))
+            }
+
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<Value, E> {
+                i64::try_from(value)
+                    .map(|value| Value(value, None))
+                    .map_err(|_| E::invalid_value(de::Unexpected::Unsigned(value), &self))
+            }
+
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Value, E> {
+                // Digits, with a minus sign at most: what `i64` parses, less its `+`.
+                let digits = text.strip_prefix('-').unwrap_or(text);
+                let value = match digits.bytes().all(|b| b.is_ascii_digit()) {
+                    true => text.parse::<i64>().ok(),
+                    false => None,
+                }
+                .ok_or_else(|| E::invalid_value(de::Unexpected::Str(text), &self))?;
+                let mut written = IntBuf::default();
+                let text = (written.format(value) != text.as_bytes()).then(|| text.into());
+                Ok(Value(value, text))
+            }
+        }
+
+        let Raw { currency, value } = Raw::deserialize(deserializer)?;
+        Ok(Self {
+            currency,
+            value: value.0,
+            text: value.1,
+        })
+    }
+}
+
+impl Serialize for Amount {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("Amount", 2)?;
+        s.serialize_field("currency", &self.currency)?;
+        // As it came, so that the signature still holds.
+        match self.signed_text() {
+            Some(text) => s.serialize_field("value", text)?,
+            None => s.serialize_field("value", &self.value)?,
+        }
+        s.end()
+    }
 }
 
 impl<'de> Deserialize<'de> for NotificationRequest {
@@ -782,10 +881,10 @@ mod tests {
     }
 
     #[test]
-    fn success_must_be_a_true_or_false_string() {
+    fn success_must_be_true_or_false() {
         for bad in [
-            r#""success": true"#,
             r#""success": "TRUE""#,
+            r#""success": 1"#,
             r#""success": null"#,
         ] {
             let body = BODY.replace(r#""success": "true""#, bad);
@@ -811,9 +910,56 @@ mod tests {
     }
 
     #[test]
+    fn booleans_may_be_json_booleans() {
+        let body = BODY
+            .replace(r#""success": "true""#, r#""success": false"#)
+            .replace(r#""live": "false""#, r#""live": true"#);
+        let request = NotificationRequest::from_slice(body.as_bytes()).unwrap();
+        assert!(request.live);
+        assert!(!request.items[0].success);
+        let body = BODY.replace(r#""success": "true""#, r#""success": true"#);
+        let request = NotificationRequest::from_slice(body.as_bytes()).unwrap();
+        assert!(request.items[0].success);
+        assert!(!request.live);
+    }
+
+    #[test]
+    fn amount_values_may_be_strings_of_digits() {
+        for (text, value, kept) in [
+            ("1130", 1130, None),
+            ("0", 0, None),
+            ("-5", -5, None),
+            ("0012", 12, Some("0012")),
+            ("-0", 0, Some("-0")),
+            ("9223372036854775807", i64::MAX, None),
+        ] {
+            let body = BODY.replace(r#""value": 1130"#, &format!(r#""value": "{text}""#));
+            let request = NotificationRequest::from_slice(body.as_bytes()).unwrap();
+            let amount = request.items[0].amount.as_ref().unwrap();
+            assert_eq!(amount.value, value, "{text}");
+            assert_eq!(amount.signed_text(), kept, "{text}");
+            // Written back as it came, so that a re-read signs the same.
+            let again = NotificationRequest::from_slice(request.to_json().as_bytes()).unwrap();
+            assert_eq!(again, request, "{text}");
+        }
+        let mut amount = Amount::new(12, "EUR");
+        amount.text = Some("0012".into());
+        amount.value = 13;
+        assert_eq!(amount.signed_text(), None, "a changed value drops the text");
+    }
+
+    #[test]
     fn amounts_must_be_integers() {
         for bad in [
-            r#""value": "1130""#,
+            r#""value": "+1130""#,
+            r#""value": " 1130""#,
+            r#""value": "11.30""#,
+            r#""value": """#,
+            r#""value": "-""#,
+            r#""value": "9223372036854775808""#,
+            r#""value": 9223372036854775808"#,
+            r#""value": true"#,
+            r#""value": null"#,
             r#""value": 11.30"#,
             r#""value": 1e400"#,
             r#""value": 99999999999999999999"#,
@@ -896,7 +1042,10 @@ mod tests {
             !message.contains("secret") && !message.contains("4111"),
             "{message}"
         );
-        assert!(message.contains("expected i64"), "{message}");
+        assert!(
+            message.contains("expected an integer in minor units"),
+            "{message}"
+        );
     }
 
     #[test]
@@ -926,7 +1075,7 @@ mod tests {
     #[test]
     fn errors_never_quote_the_body() {
         for (from, to) in [
-            (r#""value": 1130"#, r#""value": "4111111111111111""#),
+            (r#""value": 1130"#, r#""value": "4111-1111-1111-1111""#),
             (
                 r#""success": "true""#,
                 r#""success": "SECRET-SHOPPER-NAME""#,

@@ -375,7 +375,13 @@ pub fn signing_string(item: &NotificationRequestItem) -> String {
 fn for_each_signed_part(item: &NotificationRequestItem, mut sink: impl FnMut(&[u8])) {
     let mut value = IntBuf::default();
     let (value, currency) = match &item.amount {
-        Some(amount) => (value.format(amount.value), amount.currency.as_bytes()),
+        Some(amount) => (
+            match amount.signed_text() {
+                Some(text) => text.as_bytes(),
+                None => value.format(amount.value),
+            },
+            amount.currency.as_bytes(),
+        ),
         None => (&b""[..], &b""[..]),
     };
     let parts: [&[u8]; 8] = [
@@ -414,10 +420,10 @@ fn decode_signature(signature: Option<&str>) -> Result<[u8; 32], VerifyError> {
 
 /// Decimal formatting of an `i64` on the stack.
 #[derive(Default)]
-struct IntBuf([u8; 20]);
+pub(crate) struct IntBuf([u8; 20]);
 
 impl IntBuf {
-    fn format(&mut self, value: i64) -> &[u8] {
+    pub(crate) fn format(&mut self, value: i64) -> &[u8] {
         let mut n = value.unsigned_abs();
         let mut start = self.0.len();
         loop {
@@ -449,7 +455,7 @@ fn hex_value(digit: u8) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::notification::{Amount, EventCode};
+    use crate::notification::{Amount, EventCode, NotificationRequest};
 
     const KEY: &str = "00727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB1";
 
@@ -536,6 +542,25 @@ mod tests {
         assert!(signing_string(&item).contains(":-9223372036854775808::"));
         item.amount = Some(Amount::new(0, "EUR"));
         assert!(signing_string(&item).contains(":0:EUR:"));
+    }
+
+    #[test]
+    fn a_value_sent_as_a_string_is_signed_as_it_came() {
+        let body = |value: &str| {
+            format!(
+                r#"{{"notificationItems": [{{"NotificationRequestItem": {{"pspReference": "1",
+                    "amount": {{"currency": "EUR", "value": {value}}}, "success": true}}}}]}}"#
+            )
+        };
+        for (value, signed) in [("12", "12"), (r#""12""#, "12"), (r#""0012""#, "0012")] {
+            let request = NotificationRequest::from_slice(body(value).as_bytes()).unwrap();
+            let item = &request.items[0];
+            let expected = format!("1::::{signed}:EUR::true");
+            assert_eq!(signing_string(item), expected);
+            // The MAC is fed the same parts.
+            let key = HmacKey::from_hex(KEY).unwrap();
+            assert_eq!(key.sign_item(item), key.sign(expected.as_bytes()));
+        }
     }
 
     #[test]
