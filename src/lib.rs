@@ -34,8 +34,8 @@ pub use self::notification::{
 };
 pub use self::signature::{signing_string, HmacKey, HmacKeys, KeyError, Verified, VerifyError};
 pub use self::webhook::{
-    Notifications, Policy, RejectedItem, RejectedItems, SignedWebhook, VerifyWebhook,
-    VerifyWebhookLayer, WebhookBody,
+    ConfigError, Notifications, Policy, RejectedItem, RejectedItems, SignedWebhook,
+    UnsignedWebhook, VerifyWebhook, VerifyWebhookLayer, WebhookBody,
 };
 
 // The README's examples are compiled and run as doc tests.

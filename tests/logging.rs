@@ -471,3 +471,26 @@ async fn no_string_in_a_body_can_forge_or_colour_a_log_line() {
         }
     }
 }
+
+#[tokio::test]
+async fn an_unsigned_event_is_refused_in_one_line_that_says_what_would_accept_it() {
+    let (captured, _guard) = capture();
+    let key: HmacKey = KEY.parse().unwrap();
+    let body = r#"{"type": "ach.notificationOfChange\n2026 INFO forged", "data": {"pspReference": "SECRET-IBAN"}}"#;
+    let response = VerifyWebhookLayer::notifications(key)
+        .layer(Recorder::ok())
+        .oneshot(Request::post("/").body(body.to_owned()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let logs = captured.text();
+    let warnings: Vec<_> = logs.lines().filter(|l| l.contains("WARN")).collect();
+    assert_eq!(warnings.len(), 1, "{logs}");
+    assert!(
+        warnings[0].contains(r#"webhook_type="ach.notificationOfChange\n2026 INFO forged""#),
+        "{logs}"
+    );
+    assert!(warnings[0].contains("accept_unsigned_events"), "{logs}");
+    assert!(!logs.contains("SECRET-IBAN"), "{logs}");
+    assert_no_forged_line(&logs, "unsigned event");
+}

@@ -101,50 +101,76 @@ pub struct RejectedItem {
     pub error: VerifyError,
 }
 
-/// A verified header-signed webhook (Balance Platform, Management API, transfers, reports...).
+/// A verified header-signed webhook (Balance Platform, Management API, transfers, reports...),
+/// or a `type`/`data` event on the standard endpoint that came with a valid `HmacSignature`
+/// header.
 ///
 /// Inserted in the request extensions once `HmacSignature` matched the exact body bytes. Cloning
 /// is cheap.
 #[derive(Clone, Debug)]
 pub struct SignedWebhook {
-    inner: Arc<SignedWebhookInner>,
+    inner: Arc<JsonBody>,
 }
 
+/// A `type`/`data` event that came on the standard endpoint **without a signature**, accepted
+/// because the layer was told to with
+/// [`VerifyWebhookLayer::accept_unsigned_events`](super::VerifyWebhookLayer::accept_unsigned_events):
+/// it is authenticated by HTTP Basic auth alone.
+///
+/// Adyen's standard-webhook spec documents such bodies (`DIRECT_DEBIT_NOTICE_OF_CHANGE_NOTIFICATION`,
+/// with `"type": "ach.notificationOfChange"` or `"eft.notificationOfChange"`) with Basic auth as
+/// their only protection. It is a type of its own, never a [`SignedWebhook`] nor part of
+/// [`Notifications`], so that a handler cannot take it for signed data: whoever knows the Basic
+/// auth credentials can write one. Cloning is cheap.
+#[derive(Clone, Debug)]
+pub struct UnsignedWebhook {
+    inner: Arc<JsonBody>,
+}
+
+/// The exact bytes of a JSON webhook and their parse.
 #[derive(Debug)]
-struct SignedWebhookInner {
+struct JsonBody {
     body: Bytes,
     json: serde_json::Value,
 }
 
-impl SignedWebhook {
-    pub(crate) fn new(body: Bytes, json: serde_json::Value) -> Self {
-        Self {
-            inner: Arc::new(SignedWebhookInner { body, json }),
+macro_rules! json_body_accessors {
+    ($ty:ident, $what:literal) => {
+        impl $ty {
+            pub(crate) fn new(body: Bytes, json: serde_json::Value) -> Self {
+                Self {
+                    inner: Arc::new(JsonBody { body, json }),
+                }
+            }
+
+            #[doc = concat!("The exact bytes that were ", $what, ".")]
+            pub fn body(&self) -> &Bytes {
+                &self.inner.body
+            }
+
+            /// The body, parsed.
+            pub fn json(&self) -> &serde_json::Value {
+                &self.inner.json
+            }
+
+            /// The webhook `type`, such as `balancePlatform.accountHolder.created`, when the body
+            /// has one.
+            pub fn webhook_type(&self) -> Option<&str> {
+                self.inner.json.get("type")?.as_str()
+            }
+
+            /// The `environment` (`test` or `live`), when the body has one.
+            pub fn environment(&self) -> Option<&str> {
+                self.inner.json.get("environment")?.as_str()
+            }
+
+            /// The body deserialized into `T`.
+            pub fn deserialize<T: serde::de::DeserializeOwned>(&self) -> serde_json::Result<T> {
+                serde_json::from_slice(&self.inner.body)
+            }
         }
-    }
-
-    /// The exact bytes that were verified.
-    pub fn body(&self) -> &Bytes {
-        &self.inner.body
-    }
-
-    /// The body, parsed.
-    pub fn json(&self) -> &serde_json::Value {
-        &self.inner.json
-    }
-
-    /// The webhook `type`, such as `balancePlatform.accountHolder.created`, when the body has one.
-    pub fn webhook_type(&self) -> Option<&str> {
-        self.inner.json.get("type")?.as_str()
-    }
-
-    /// The `environment` (`test` or `live`), when the body has one.
-    pub fn environment(&self) -> Option<&str> {
-        self.inner.json.get("environment")?.as_str()
-    }
-
-    /// The body deserialized into `T`.
-    pub fn deserialize<T: serde::de::DeserializeOwned>(&self) -> serde_json::Result<T> {
-        serde_json::from_slice(&self.inner.body)
-    }
+    };
 }
+
+json_body_accessors!(SignedWebhook, "verified");
+json_body_accessors!(UnsignedWebhook, "received");

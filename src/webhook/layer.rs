@@ -1,3 +1,4 @@
+use std::fmt;
 use std::sync::Arc;
 
 use tower_layer::Layer;
@@ -50,6 +51,7 @@ pub(crate) struct Config {
     pub(crate) policy: Policy,
     pub(crate) keep_handler_response: bool,
     pub(crate) basic_auth: Option<BasicAuth>,
+    pub(crate) accept_unsigned_events: bool,
 }
 
 /// Applies [`VerifyWebhook`] to a service: see the [module docs](super).
@@ -91,6 +93,7 @@ impl VerifyWebhookLayer {
                 policy: Policy::default(),
                 keep_handler_response: false,
                 basic_auth: None,
+                accept_unsigned_events: false,
             }),
         }
     }
@@ -145,7 +148,65 @@ impl VerifyWebhookLayer {
         self.config_mut().basic_auth = Some(BasicAuth::new(username, password, "Adyen webhooks"));
         self
     }
+
+    /// Accepts `type`/`data` events that come on the standard endpoint without an
+    /// `HmacSignature` header, on the strength of Basic auth alone. They are handed over as an
+    /// [`UnsignedWebhook`](super::UnsignedWebhook), never as [`Notifications`](super::Notifications)
+    /// nor as a [`SignedWebhook`](super::SignedWebhook).
+    ///
+    /// Adyen's standard-webhook spec documents one such body,
+    /// `DIRECT_DEBIT_NOTICE_OF_CHANGE_NOTIFICATION` (`"type": "ach.notificationOfChange"` or
+    /// `"eft.notificationOfChange"`, and the older `ACH_NOTIFICATION_OF_CHANGE`), with no
+    /// signature and Basic auth as its only protection. Without this setting such a body gets
+    /// `401` and is logged with its type; with an `HmacSignature` header it is verified against
+    /// the exact bytes, with this setting or without, and handed over as a `SignedWebhook`.
+    ///
+    /// # Errors
+    ///
+    /// Basic auth must be set first ([`basic_auth`](Self::basic_auth)): without it, anyone could
+    /// write such an event. Only standard-notification layers take these events.
+    ///
+    /// ```
+    /// use tower_adyen_webhook::{HmacKey, VerifyWebhookLayer};
+    ///
+    /// let key: HmacKey = "00727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB1".parse()?;
+    /// let layer = VerifyWebhookLayer::notifications(key.clone())
+    ///     .basic_auth("adyen", "a long random password")
+    ///     .accept_unsigned_events()?;
+    ///
+    /// let err = VerifyWebhookLayer::notifications(key).accept_unsigned_events().unwrap_err();
+    /// assert!(err.to_string().contains("basic_auth"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn accept_unsigned_events(mut self) -> Result<Self, ConfigError> {
+        if self.config.mode != Mode::Notifications {
+            return Err(ConfigError(
+                "unsigned events are only accepted by a standard-notification layer \
+                 (`VerifyWebhookLayer::notifications`); header-signed webhooks are always signed",
+            ));
+        }
+        if self.config.basic_auth.is_none() {
+            return Err(ConfigError(
+                "accepting events without a signature needs Basic auth: call \
+                 `basic_auth(username, password)` before `accept_unsigned_events()`",
+            ));
+        }
+        self.config_mut().accept_unsigned_events = true;
+        Ok(self)
+    }
 }
+
+/// A layer setting that cannot be used as asked; the message says what to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError(&'static str);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
 
 impl<S> Layer<S> for VerifyWebhookLayer {
     type Service = VerifyWebhook<S>;

@@ -10,7 +10,8 @@
 //! 3. verifies it: for standard notifications ([`VerifyWebhookLayer::notifications`]) it parses
 //!    the `notificationItems` envelope (`400` if it is not one), counts the items (`413` past
 //!    [`VerifyWebhookLayer::max_items`], before any signature is checked) and checks **every**
-//!    item's `additionalData.hmacSignature`; for header-signed webhooks
+//!    item's `additionalData.hmacSignature` (a `type`/`data` event on that endpoint is
+//!    [handled apart](#typedata-events-on-the-standard-endpoint)); for header-signed webhooks
 //!    ([`VerifyWebhookLayer::hmac_header`]) it checks the `HmacSignature` header against the exact
 //!    bytes, then parses them as JSON. A failed signature is a `401` and the inner service is not
 //!    called, so nothing is acknowledged and Adyen delivers the webhook again;
@@ -65,6 +66,26 @@
 //! # }
 //! ```
 //!
+//! # `type`/`data` events on the standard endpoint
+//!
+//! Adyen's standard-webhook spec documents one body unlike the others:
+//! `DIRECT_DEBIT_NOTICE_OF_CHANGE_NOTIFICATION` (and the older `ACH_NOTIFICATION_OF_CHANGE`) come
+//! as `{"type": "ach.notificationOfChange", "environment", "createdAt", "data": {...}}`, with no
+//! `notificationItems` and no item signature. A standard-notification layer recognises a body
+//! with a string `type`, a `data` and no `notificationItems`, and then:
+//!
+//! - with an `HmacSignature` header, verifies it over the exact bytes, as header-signed webhooks
+//!   are, and hands it over as a [`SignedWebhook`];
+//! - without one, answers `401` and logs the event's type and the setting that would accept it,
+//!   [`VerifyWebhookLayer::accept_unsigned_events`]. That setting requires Basic auth, and hands
+//!   such events over as an [`UnsignedWebhook`]: a type of its own, so that no handler takes it
+//!   for signed data.
+//!
+//! Neither puts anything in [`Notifications`]: a handler that reads only `Notifications` fails on
+//! them (axum's `Extension` extractor answers `500`), and Adyen delivers them again, rather than
+//! having them acknowledged unread. Take `Option<Extension<SignedWebhook>>` beside it to handle
+//! them.
+//!
 //! # Statuses
 //!
 //! | status | when | inner service called |
@@ -72,7 +93,7 @@
 //! | `200 [accepted]` | the inner service answered `2xx` | yes |
 //! | inner's own | the inner service answered something else | yes |
 //! | `400` | body failed mid-stream, not JSON, not the expected shape, no items | no |
-//! | `401` | Basic auth failed, a signature is missing, malformed or wrong | no |
+//! | `401` | Basic auth failed, a signature is missing, malformed or wrong, a `type`/`data` event came unsigned without [`VerifyWebhookLayer::accept_unsigned_events`] | no |
 //! | `413` | body over the limit (by `Content-Length` or as it streams), or more items than [`VerifyWebhookLayer::max_items`] | no |
 //!
 //! # Logging
@@ -99,8 +120,12 @@ mod service;
 mod verify;
 
 pub use self::body::WebhookBody;
-pub use self::extensions::{Notifications, RejectedItem, RejectedItems, SignedWebhook};
+pub use self::extensions::{
+    Notifications, RejectedItem, RejectedItems, SignedWebhook, UnsignedWebhook,
+};
 pub use self::future::ResponseFuture;
-pub use self::layer::{Policy, VerifyWebhookLayer, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ITEMS};
+pub use self::layer::{
+    ConfigError, Policy, VerifyWebhookLayer, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ITEMS,
+};
 pub use self::service::VerifyWebhook;
 pub use crate::response::ResponseBody;

@@ -5,7 +5,9 @@ use std::fmt;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
 
-use super::extensions::{Notifications, RejectedItem, RejectedItems, SignedWebhook};
+use super::extensions::{
+    Notifications, RejectedItem, RejectedItems, SignedWebhook, UnsignedWebhook,
+};
 use super::layer::{Config, Mode, Policy};
 use super::ResponseBody;
 use crate::basic_auth;
@@ -97,23 +99,31 @@ pub(crate) fn verify_body(
     extensions: &mut http::Extensions,
 ) -> Result<(), Rejection> {
     match config.mode {
-        Mode::Notifications => verify_notifications(config, body, extensions),
+        Mode::Notifications => verify_notifications(config, headers, body, extensions),
         Mode::HmacHeader => verify_header_signed(config, headers, body, extensions),
     }
 }
 
 fn verify_notifications(
     config: &Config,
-    body: &[u8],
+    headers: &HeaderMap,
+    body: &Bytes,
     extensions: &mut http::Extensions,
 ) -> Result<(), Rejection> {
-    let request = NotificationRequest::from_slice(body).map_err(|e| {
-        // serde names what it could not read, and quotes some of it: escaped, like any text
-        // that came with the request.
-        let reason = e.to_string();
-        tracing::warn!(error = ?reason, "Adyen notification rejected: malformed body");
-        Rejection::new(StatusCode::BAD_REQUEST, reason)
-    })?;
+    let request = match NotificationRequest::from_slice(body) {
+        Ok(request) => request,
+        Err(e) => {
+            // Looked for only once the envelope failed: it costs nothing on every other request.
+            if let Some(json) = type_data_event(body) {
+                return verify_event(config, headers, body, json, extensions);
+            }
+            // serde names what it could not read, and quotes some of it: escaped, like any text
+            // that came with the request.
+            let reason = e.to_string();
+            tracing::warn!(error = ?reason, "Adyen notification rejected: malformed body");
+            return Err(Rejection::new(StatusCode::BAD_REQUEST, reason));
+        }
+    };
     let total = request.items.len();
     if total == 0 {
         tracing::warn!("Adyen notification rejected: no notificationItems");
@@ -207,32 +217,59 @@ fn verify_notifications(
     Ok(())
 }
 
+/// A body with a top-level string `type`, a `data` and no `notificationItems`: the
+/// `type`/`data` events Adyen's standard-webhook spec documents beside the envelope.
+fn type_data_event(body: &[u8]) -> Option<serde_json::Value> {
+    let json: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let object = json.as_object()?;
+    let recognised = object.get("type")?.is_string()
+        && object.contains_key("data")
+        && !object.contains_key("notificationItems");
+    recognised.then_some(json)
+}
+
+/// A `type`/`data` event on the standard endpoint: signed over its bytes like a header-signed
+/// webhook, or accepted on Basic auth alone where the layer was told to, or refused.
+fn verify_event(
+    config: &Config,
+    headers: &HeaderMap,
+    body: &Bytes,
+    json: serde_json::Value,
+    extensions: &mut http::Extensions,
+) -> Result<(), Rejection> {
+    let event_type = json["type"].as_str().unwrap_or_default();
+    if headers.contains_key(&HMAC_SIGNATURE) {
+        verify_signature_header(config, headers, body)?;
+        tracing::info!(webhook_type = ?Cut(event_type), "Adyen event verified");
+        extensions.insert(SignedWebhook::new(body.clone(), json));
+    } else if config.accept_unsigned_events {
+        tracing::info!(
+            webhook_type = ?Cut(event_type),
+            "Adyen event accepted without a signature, on Basic auth alone"
+        );
+        extensions.insert(UnsignedWebhook::new(body.clone(), json));
+    } else {
+        tracing::warn!(
+            webhook_type = ?Cut(event_type),
+            "Adyen event rejected: a `type`/`data` body with no HmacSignature header; not \
+             acknowledged, Adyen will retry. To accept such events on Basic auth alone, set \
+             VerifyWebhookLayer::accept_unsigned_events"
+        );
+        return Err(Rejection::new(
+            StatusCode::UNAUTHORIZED,
+            "a `type`/`data` event without an HmacSignature header: not signed, not accepted",
+        ));
+    }
+    Ok(())
+}
+
 fn verify_header_signed(
     config: &Config,
     headers: &HeaderMap,
     body: &Bytes,
     extensions: &mut http::Extensions,
 ) -> Result<(), Rejection> {
-    let mut signatures = headers.get_all(&HMAC_SIGNATURE).iter();
-    let signature = signatures.next().map(HeaderValue::as_bytes);
-    if signatures.next().is_some() {
-        tracing::warn!("Adyen webhook rejected: several HmacSignature headers");
-        return Err(Rejection::new(
-            StatusCode::UNAUTHORIZED,
-            "more than one HmacSignature header",
-        ));
-    }
-    // Verified before parsing: the signature covers these exact bytes, not their meaning.
-    match config.keys.verify_bytes(body, signature) {
-        Ok(v) => tracing::debug!(key = v.key_index, "Adyen webhook signature verified"),
-        Err(error) => {
-            tracing::warn!(
-                error = error.as_str(),
-                "Adyen webhook failed HMAC verification"
-            );
-            return Err(Rejection::new(StatusCode::UNAUTHORIZED, error.to_string()));
-        }
-    }
+    verify_signature_header(config, headers, body)?;
     let json: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
         tracing::warn!(error = ?e.to_string(), "Adyen webhook rejected: signed body is not JSON");
         Rejection::new(
@@ -248,6 +285,37 @@ fn verify_header_signed(
     );
     extensions.insert(webhook);
     Ok(())
+}
+
+/// Checks the one `HmacSignature` header against the exact bytes: the signature covers them,
+/// not their meaning, so this comes before any parsing.
+fn verify_signature_header(
+    config: &Config,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(), Rejection> {
+    let mut signatures = headers.get_all(&HMAC_SIGNATURE).iter();
+    let signature = signatures.next().map(HeaderValue::as_bytes);
+    if signatures.next().is_some() {
+        tracing::warn!("Adyen webhook rejected: several HmacSignature headers");
+        return Err(Rejection::new(
+            StatusCode::UNAUTHORIZED,
+            "more than one HmacSignature header",
+        ));
+    }
+    match config.keys.verify_bytes(body, signature) {
+        Ok(v) => {
+            tracing::debug!(key = v.key_index, "Adyen webhook signature verified");
+            Ok(())
+        }
+        Err(error) => {
+            tracing::warn!(
+                error = error.as_str(),
+                "Adyen webhook failed HMAC verification"
+            );
+            Err(Rejection::new(StatusCode::UNAUTHORIZED, error.to_string()))
+        }
+    }
 }
 
 /// How many rejected items a log line names, and how many characters of each value it keeps.

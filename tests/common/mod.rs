@@ -13,7 +13,9 @@ use http::{Request, Response, StatusCode};
 use http_body::{Body, Frame, SizeHint};
 use http_body_util::BodyExt;
 use serde_json::Value;
-use tower_adyen_webhook::{Notifications, RejectedItems, SignedWebhook, WebhookBody};
+use tower_adyen_webhook::{
+    Notifications, RejectedItems, SignedWebhook, UnsignedWebhook, WebhookBody,
+};
 
 /// One line of a `.jsonl` vector file.
 pub fn vectors(file: &str) -> Vec<Value> {
@@ -40,6 +42,7 @@ pub struct Seen {
     pub notifications: Option<Notifications>,
     pub rejected: Option<RejectedItems>,
     pub signed: Option<SignedWebhook>,
+    pub unsigned: Option<UnsignedWebhook>,
     pub body: Bytes,
 }
 
@@ -96,6 +99,7 @@ impl tower::Service<Request<WebhookBody>> for Recorder {
                 notifications: parts.extensions.get::<Notifications>().cloned(),
                 rejected: parts.extensions.get::<RejectedItems>().cloned(),
                 signed: parts.extensions.get::<SignedWebhook>().cloned(),
+                unsigned: parts.extensions.get::<UnsignedWebhook>().cloned(),
                 body,
             });
             let mut response = Response::new("handler body".to_owned());
