@@ -2,7 +2,7 @@
 //! shows up in the logs.
 //!
 //! ```text
-//! cargo run --example verify -- --key HEX [--key HEX ...] [FILE]
+//! cargo run --example verify -- --key HEX[,HEX...] [--key HEX ...] [--format text|json] [FILE]
 //! cargo run --example verify -- --key HEX --header-signature SIG [FILE]
 //! ```
 //!
@@ -10,8 +10,14 @@
 //! standard notification it prints, for every item, the verdict, the pspReference and eventCode,
 //! the exact signing string, and the expected and received signatures. With
 //! `--header-signature` (the value of the `HmacSignature` header) it checks the raw body of a
-//! header-signed webhook instead. Each key's check value (KCV) is printed, to compare with the
-//! one the Customer Area shows beside the key.
+//! header-signed webhook, or of a `type`/`data` event, instead. Each key's check value (KCV) is
+//! printed first, even when the body is unusable, to compare with the one the Customer Area shows
+//! beside the key. Keys are given as the server takes them (`NEW,OLD`), or with `--key` repeated.
+//!
+//! `--format json` prints one JSON object instead: `valid`, `kind` (`"standard"` or `"header"`,
+//! `null` when the body is unusable), `keys` (each with its `kcv`), and `items` (each with
+//! `pspReference`, `eventCode`, `valid`, `error`, `key`, `signingString`) for standard
+//! notifications, or `type` for header-signed bodies; `error` says why a body is unusable.
 //!
 //! Exit status: 0 when everything verifies, 1 when something does not, 2 when the input or a key
 //! is unusable.
@@ -20,38 +26,62 @@ use std::fmt::Write as _;
 use std::io::{Read, Write as _};
 use std::process::ExitCode;
 
+use serde_json::{json, Value};
 use tower_adyen_webhook::{signing_string, HmacKey, HmacKeys, NotificationRequest};
 
-const USAGE: &str = "usage: verify --key HEX [--key HEX ...] [--header-signature SIG] [FILE|-]";
+const USAGE: &str = "usage: verify --key HEX[,HEX...] [--key HEX ...] [--header-signature SIG] \
+                     [--format text|json] [FILE|-]";
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Text,
+    Json,
+}
 
 struct Args {
     keys: Vec<HmacKey>,
     header_signature: Option<String>,
+    format: Format,
     file: Option<String>,
 }
 
-fn parse_args() -> Result<Args, String> {
+enum Parsed {
+    Run(Args),
+    Help,
+}
+
+fn parse_args() -> Result<Parsed, String> {
     let mut args = std::env::args().skip(1);
     let mut parsed = Args {
         keys: Vec::new(),
         header_signature: None,
+        format: Format::Text,
         file: None,
     };
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--key" | "-k" => {
-                let hex = args.next().ok_or("--key needs a value")?;
+                let list = args.next().ok_or("--key needs a value")?;
                 let position = parsed.keys.len() + 1;
-                let key = hex
-                    .parse()
-                    .map_err(|e| format!("--key number {position}: {e}"))?;
-                parsed.keys.push(key);
+                // `NEW,OLD`, as the server's ADYEN_HMAC_KEY takes them.
+                let keys: HmacKeys = list.parse().map_err(|e| match list.contains(',') {
+                    true => format!("--key {list:.8}...: {e}"),
+                    false => format!("--key number {position}: {e}"),
+                })?;
+                parsed.keys.extend(keys.iter().cloned());
             }
             "--header-signature" => {
                 parsed.header_signature =
                     Some(args.next().ok_or("--header-signature needs a value")?);
             }
-            "-h" | "--help" => return Err(USAGE.into()),
+            "--format" => {
+                parsed.format = match args.next().as_deref() {
+                    Some("text") => Format::Text,
+                    Some("json") => Format::Json,
+                    _ => return Err(format!("--format takes text or json\n{USAGE}")),
+                }
+            }
+            "-h" | "--help" => return Ok(Parsed::Help),
             "-" => parsed.file = None,
             other if other.starts_with("--") => {
                 return Err(format!("unknown option {other}\n{USAGE}"))
@@ -65,7 +95,7 @@ fn parse_args() -> Result<Args, String> {
             "no key given: pass the HMAC key from the Customer Area with --key\n{USAGE}"
         ));
     }
-    Ok(parsed)
+    Ok(Parsed::Run(parsed))
 }
 
 fn read_body(file: Option<&str>) -> Result<Vec<u8>, String> {
@@ -83,133 +113,271 @@ fn read_body(file: Option<&str>) -> Result<Vec<u8>, String> {
     Ok(body)
 }
 
+/// What was found, for either format.
+struct Report {
+    keys: Vec<String>,
+    verdict: Verdict,
+}
+
+enum Verdict {
+    Standard(Vec<ItemReport>),
+    Header {
+        body_len: usize,
+        webhook_type: Option<String>,
+        matched: Result<usize, String>,
+        expected: Vec<String>,
+        received: String,
+        trailing_newline: bool,
+    },
+    Unusable(String),
+}
+
+struct ItemReport {
+    psp_reference: String,
+    event_code: String,
+    matched: Result<usize, String>,
+    signing_string: String,
+    expected: Vec<String>,
+    received: Option<String>,
+}
+
 fn main() -> ExitCode {
     let args = match parse_args() {
-        Ok(args) => args,
+        Ok(Parsed::Run(args)) => args,
+        Ok(Parsed::Help) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
         Err(message) => {
             eprintln!("{message}");
             return ExitCode::from(2);
         }
     };
-    let body = match read_body(args.file.as_deref()) {
-        Ok(body) => body,
-        Err(message) => {
-            eprintln!("{message}");
-            return ExitCode::from(2);
-        }
-    };
-
-    let mut out = String::new();
-    for (i, key) in args.keys.iter().enumerate() {
-        let _ = writeln!(
-            out,
-            "key {}: KCV {} (compare with the Customer Area)",
-            i + 1,
-            key.check_value()
-        );
-    }
     let keys = HmacKeys::try_from_keys(args.keys.iter().cloned()).expect("at least one key");
-
-    let all_valid = match &args.header_signature {
-        Some(signature) => check_header_signed(&mut out, &keys, &body, signature),
-        None => match NotificationRequest::from_slice(&body) {
-            Ok(request) if !request.items.is_empty() => {
-                check_notifications(&mut out, &keys, &request)
-            }
-            Ok(_) => {
-                eprintln!("the notification has no items");
-                return ExitCode::from(2);
-            }
-            Err(e) => {
-                eprintln!(
-                    "{e}\n(a header-signed webhook? pass its HmacSignature header with --header-signature)"
-                );
-                return ExitCode::from(2);
-            }
-        },
+    let verdict = match read_body(args.file.as_deref()) {
+        Ok(body) => check(&keys, &body, args.header_signature.as_deref()),
+        Err(message) => Verdict::Unusable(message),
+    };
+    let report = Report {
+        keys: keys.iter().map(|k| k.check_value().to_owned()).collect(),
+        verdict,
+    };
+    let out = match args.format {
+        Format::Text => text(&report),
+        Format::Json => format!("{:#}\n", to_json(&report)),
     };
     // A closed pipe (`| head`) is not worth a panic.
     let _ = std::io::stdout().write_all(out.as_bytes());
-    if all_valid {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    }
-}
-
-fn check_notifications(out: &mut String, keys: &HmacKeys, request: &NotificationRequest) -> bool {
-    let total = request.items.len();
-    let mut all_valid = true;
-    for (n, item) in request.items.iter().enumerate() {
-        let verdict = keys.verify_item(item);
-        let _ = writeln!(out);
-        let _ = writeln!(
-            out,
-            "item {} of {total}: {}",
-            n + 1,
-            match verdict {
-                Ok(v) => format!("VALID (key {})", v.key_index + 1),
-                Err(e) => format!("INVALID: {e}"),
+    match &report.verdict {
+        Verdict::Unusable(message) => {
+            if args.format == Format::Text {
+                eprintln!("{message}");
             }
-        );
-        let _ = writeln!(out, "  pspReference:   {}", item.psp_reference);
-        let _ = writeln!(out, "  eventCode:      {}", item.event_code);
-        let signing = signing_string(item);
-        if signing.chars().any(char::is_control) {
-            // Control characters would be invisible or break the line: show them escaped.
-            let _ = writeln!(out, "  signing string (escaped): {signing:?}");
-        } else {
-            let _ = writeln!(out, "  signing string: {signing}");
+            ExitCode::from(2)
         }
-        for (i, key) in keys.iter().enumerate() {
-            let _ = writeln!(out, "  expected (key {}): {}", i + 1, key.sign_item(item));
-        }
-        let _ = writeln!(
-            out,
-            "  received:       {}",
-            item.hmac_signature().unwrap_or("(none)")
-        );
-        all_valid &= verdict.is_ok();
+        _ if report.valid() => ExitCode::SUCCESS,
+        _ => ExitCode::from(1),
     }
-    if !all_valid {
-        let _ = writeln!(out);
-        let _ = writeln!(
-            out,
-            "hints: a wrong KCV means a wrong key; a right KCV means the body changed after"
-        );
-        let _ = writeln!(
-            out,
-            "signing (a signed field was edited or re-encoded) or was signed for another account."
-        );
-    }
-    all_valid
 }
 
-fn check_header_signed(out: &mut String, keys: &HmacKeys, body: &[u8], signature: &str) -> bool {
-    let verdict = keys.verify_bytes(body, Some(signature.as_bytes()));
-    let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "header-signed body of {} bytes: {}",
-        body.len(),
-        match verdict {
-            Ok(v) => format!("VALID (key {})", v.key_index + 1),
-            Err(e) => format!("INVALID: {e}"),
+fn check(keys: &HmacKeys, body: &[u8], header_signature: Option<&str>) -> Verdict {
+    if let Some(signature) = header_signature {
+        let webhook_type = serde_json::from_slice::<Value>(body)
+            .ok()
+            .and_then(|json| Some(json.get("type")?.as_str()?.to_owned()));
+        return Verdict::Header {
+            body_len: body.len(),
+            webhook_type,
+            matched: keys
+                .verify_bytes(body, Some(signature.as_bytes()))
+                .map(|v| v.key_index)
+                .map_err(|e| e.to_string()),
+            expected: keys.iter().map(|key| key.sign(body)).collect(),
+            received: signature.to_owned(),
+            trailing_newline: body.ends_with(b"\n"),
+        };
+    }
+    match NotificationRequest::from_slice(body) {
+        Ok(request) if request.items.is_empty() => {
+            Verdict::Unusable("the notification has no items".into())
         }
-    );
-    for (i, key) in keys.iter().enumerate() {
-        let _ = writeln!(out, "  expected (key {}): {}", i + 1, key.sign(body));
+        Ok(request) => Verdict::Standard(
+            request
+                .items
+                .iter()
+                .map(|item| ItemReport {
+                    psp_reference: item.psp_reference.clone(),
+                    event_code: item.event_code.to_string(),
+                    matched: keys
+                        .verify_item(item)
+                        .map(|v| v.key_index)
+                        .map_err(|e| e.to_string()),
+                    signing_string: signing_string(item),
+                    expected: keys.iter().map(|key| key.sign_item(item)).collect(),
+                    received: item.hmac_signature().map(str::to_owned),
+                })
+                .collect(),
+        ),
+        Err(e) => {
+            let is_event = serde_json::from_slice::<Value>(body)
+                .is_ok_and(|json| json.get("type").is_some() && json.get("data").is_some());
+            Verdict::Unusable(if is_event {
+                "a `type`/`data` event, signed over its bytes: pass its HmacSignature header \
+                 with --header-signature"
+                    .into()
+            } else {
+                format!(
+                    "{e}\n(a header-signed webhook? pass its HmacSignature header with \
+                     --header-signature)"
+                )
+            })
+        }
     }
-    let _ = writeln!(out, "  received:       {signature}");
-    if verdict.is_err() && body.ends_with(b"\n") {
+}
+
+impl Report {
+    fn valid(&self) -> bool {
+        match &self.verdict {
+            Verdict::Standard(items) => items.iter().all(|item| item.matched.is_ok()),
+            Verdict::Header { matched, .. } => matched.is_ok(),
+            Verdict::Unusable(_) => false,
+        }
+    }
+}
+
+fn verdict_text(matched: &Result<usize, String>) -> String {
+    match matched {
+        Ok(index) => format!("VALID (key {})", index + 1),
+        Err(e) => format!("INVALID: {e}"),
+    }
+}
+
+fn text(report: &Report) -> String {
+    let mut out = String::new();
+    for (i, kcv) in report.keys.iter().enumerate() {
         let _ = writeln!(
             out,
-            "hint: the body ends with a newline; the signature covers the exact bytes sent,"
-        );
-        let _ = writeln!(
-            out,
-            "so make sure the file holds the body exactly as received."
+            "key {}: KCV {kcv} (compare with the Customer Area)",
+            i + 1
         );
     }
-    verdict.is_ok()
+    match &report.verdict {
+        Verdict::Unusable(_) => {}
+        Verdict::Standard(items) => {
+            let total = items.len();
+            for (n, item) in items.iter().enumerate() {
+                let _ = writeln!(out);
+                let _ = writeln!(
+                    out,
+                    "item {} of {total}: {}",
+                    n + 1,
+                    verdict_text(&item.matched)
+                );
+                let _ = writeln!(out, "  pspReference:   {}", item.psp_reference);
+                let _ = writeln!(out, "  eventCode:      {}", item.event_code);
+                let signing = &item.signing_string;
+                if signing.chars().any(char::is_control) {
+                    // Control characters would be invisible or break the line: show them escaped.
+                    let _ = writeln!(out, "  signing string (escaped): {signing:?}");
+                } else {
+                    let _ = writeln!(out, "  signing string: {signing}");
+                }
+                for (i, expected) in item.expected.iter().enumerate() {
+                    let _ = writeln!(out, "  expected (key {}): {expected}", i + 1);
+                }
+                let received = item.received.as_deref().unwrap_or("(none)");
+                let _ = writeln!(out, "  received:       {received}");
+            }
+            if !report.valid() {
+                let _ = writeln!(out);
+                let _ = writeln!(
+                    out,
+                    "hints: a wrong KCV means a wrong key; a right KCV means the body changed after"
+                );
+                let _ = writeln!(
+                    out,
+                    "signing (a signed field was edited or re-encoded) or was signed for another account."
+                );
+            }
+        }
+        Verdict::Header {
+            body_len,
+            webhook_type,
+            matched,
+            expected,
+            received,
+            trailing_newline,
+        } => {
+            let _ = writeln!(out);
+            let _ = writeln!(
+                out,
+                "header-signed body of {body_len} bytes: {}",
+                verdict_text(matched)
+            );
+            if let Some(webhook_type) = webhook_type {
+                let _ = writeln!(out, "  type:           {webhook_type:?}");
+            }
+            for (i, expected) in expected.iter().enumerate() {
+                let _ = writeln!(out, "  expected (key {}): {expected}", i + 1);
+            }
+            let _ = writeln!(out, "  received:       {received}");
+            if matched.is_err() && *trailing_newline {
+                let _ = writeln!(
+                    out,
+                    "hint: the body ends with a newline; the signature covers the exact bytes sent,"
+                );
+                let _ = writeln!(
+                    out,
+                    "so make sure the file holds the body exactly as received."
+                );
+            }
+        }
+    }
+    out
+}
+
+fn to_json(report: &Report) -> Value {
+    let keys: Vec<Value> = report
+        .keys
+        .iter()
+        .enumerate()
+        .map(|(i, kcv)| json!({"key": i + 1, "kcv": kcv}))
+        .collect();
+    let key_of = |matched: &Result<usize, String>| matched.as_ref().ok().map(|i| i + 1);
+    let error_of = |matched: &Result<usize, String>| matched.as_ref().err().cloned();
+    let mut out = json!({"valid": report.valid(), "keys": keys});
+    match &report.verdict {
+        Verdict::Unusable(message) => {
+            out["kind"] = Value::Null;
+            out["error"] = message.as_str().into();
+        }
+        Verdict::Standard(items) => {
+            out["kind"] = "standard".into();
+            out["items"] = items
+                .iter()
+                .map(|item| {
+                    json!({
+                        "pspReference": item.psp_reference,
+                        "eventCode": item.event_code,
+                        "valid": item.matched.is_ok(),
+                        "key": key_of(&item.matched),
+                        "error": error_of(&item.matched),
+                        "signingString": item.signing_string,
+                        "received": item.received,
+                    })
+                })
+                .collect();
+        }
+        Verdict::Header {
+            webhook_type,
+            matched,
+            ..
+        } => {
+            out["kind"] = "header".into();
+            out["type"] = webhook_type.as_deref().into();
+            out["key"] = key_of(matched).into();
+            out["error"] = error_of(matched).into();
+        }
+    }
+    out
 }

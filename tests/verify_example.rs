@@ -201,3 +201,199 @@ fn unusable_input_or_keys_exit_with_2_and_say_why() {
         );
     }
 }
+
+const KEY: &str = "00727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB1";
+const OTHER: &str = "11727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB1";
+
+fn json_of(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", text(&output.stdout)))
+}
+
+#[test]
+fn help_exits_0() {
+    for flag in ["--help", "-h"] {
+        let output = run(&[flag], b"");
+        assert_eq!(output.status.code(), Some(0));
+        assert!(text(&output.stdout).contains("usage: verify --key"));
+    }
+}
+
+#[test]
+fn takes_key_lists_as_the_server_does() {
+    let vector = vectors("notifications.jsonl")
+        .into_iter()
+        .find(|v| v["valid"].as_bool() == Some(true))
+        .unwrap();
+    let (key, body) = (
+        str_field(&vector, "key"),
+        str_field(&vector, "body").as_bytes(),
+    );
+    let kcv = key
+        .parse::<tower_adyen_webhook::HmacKey>()
+        .unwrap()
+        .check_value()
+        .to_owned();
+    for args in [
+        &["--key", &format!("{OTHER},{key}")][..],
+        &["--key", &format!("{OTHER}, {key}")][..],
+        &["--key", OTHER, "--key", key][..],
+    ] {
+        let output = run(args, body);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&output.stderr)
+        );
+        let stdout = text(&output.stdout);
+        assert!(stdout.contains(&format!("key 2: KCV {kcv}")), "{stdout}");
+        assert!(stdout.contains("VALID (key 2)"), "{stdout}");
+    }
+    let output = run(&["--key", &format!("{key},abc")], body);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("64 hex digits"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+#[test]
+fn json_reports_standard_items() {
+    for vector in vectors("notifications.jsonl") {
+        let name = str_field(&vector, "name");
+        let body = str_field(&vector, "body");
+        let output = run(
+            &["--key", str_field(&vector, "key"), "--format", "json"],
+            body.as_bytes(),
+        );
+        let report = json_of(&output);
+        let valid = vector["valid"].as_bool().unwrap();
+        assert_eq!(report["valid"], valid, "{name}");
+        assert_eq!(
+            output.status.code(),
+            Some(if valid { 0 } else { 1 }),
+            "{name}"
+        );
+        assert_eq!(report["kind"], "standard", "{name}");
+        let items = report["items"].as_array().unwrap();
+        let expected = vector["items_valid"].as_array().unwrap();
+        assert_eq!(items.len(), expected.len(), "{name}");
+        let request: serde_json::Value = serde_json::from_str(body).unwrap();
+        for ((item, expected), sent) in items
+            .iter()
+            .zip(expected)
+            .zip(request["notificationItems"].as_array().unwrap())
+        {
+            let sent = &sent["NotificationRequestItem"];
+            assert_eq!(item["valid"], *expected, "{name}");
+            assert_eq!(
+                item["error"].is_null(),
+                expected.as_bool().unwrap(),
+                "{name}"
+            );
+            assert_eq!(
+                item["pspReference"],
+                *sent.get("pspReference").unwrap_or(&"".into()),
+                "{name}"
+            );
+            assert_eq!(
+                item["eventCode"],
+                *sent.get("eventCode").unwrap_or(&"".into()),
+                "{name}"
+            );
+        }
+    }
+}
+
+#[test]
+fn json_reports_header_signed_bodies_and_unusable_ones() {
+    let v = vectors("library-header-signed.jsonl")
+        .into_iter()
+        .find(|v| v["valid"].as_bool() == Some(true))
+        .unwrap();
+    let (key, body, signature) = (
+        str_field(&v, "key"),
+        str_field(&v, "body"),
+        str_field(&v, "signature"),
+    );
+    let args = [
+        "--key",
+        key,
+        "--header-signature",
+        signature,
+        "--format",
+        "json",
+    ];
+    let output = run(&args, body.as_bytes());
+    assert_eq!(output.status.code(), Some(0));
+    let report = json_of(&output);
+    assert_eq!(report["valid"], true);
+    assert_eq!(report["kind"], "header");
+    assert_eq!(report["key"], 1);
+    let sent: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(report["type"], sent["type"]);
+
+    let output = run(&args, format!("{body}\n").as_bytes());
+    assert_eq!(output.status.code(), Some(1));
+    let report = json_of(&output);
+    assert_eq!(
+        (&report["valid"], &report["kind"]),
+        (&false.into(), &"header".into())
+    );
+    assert!(report["error"].is_string());
+
+    // An unusable body still shows each key's check value: the first thing to compare.
+    for format in ["json", "text"] {
+        let output = run(
+            &["--key", &format!("{KEY},{OTHER}"), "--format", format],
+            b"not json",
+        );
+        assert_eq!(output.status.code(), Some(2), "{format}");
+        let stdout = text(&output.stdout);
+        assert!(stdout.contains("9540DA"), "{format}: {stdout}");
+        if format == "json" {
+            let report = json_of(&output);
+            assert_eq!(report["valid"], false);
+            assert!(report["kind"].is_null());
+            assert!(report["error"]
+                .as_str()
+                .unwrap()
+                .contains("not an Adyen notification"));
+            assert_eq!(report["keys"][0]["kcv"], "9540DA");
+            assert_eq!(report["keys"].as_array().unwrap().len(), 2);
+        } else {
+            assert!(text(&output.stderr).contains("not an Adyen notification"));
+        }
+    }
+}
+
+#[test]
+fn a_type_data_event_points_at_its_header() {
+    let body = br#"{"type": "ach.notificationOfChange", "data": {"pspReference": "X"}}"#;
+    let output = run(&["--key", KEY], body);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("--header-signature"),
+        "{}",
+        text(&output.stderr)
+    );
+    let signature = KEY
+        .parse::<tower_adyen_webhook::HmacKey>()
+        .unwrap()
+        .sign(body);
+    let output = run(
+        &[
+            "--key",
+            KEY,
+            "--header-signature",
+            &signature,
+            "--format",
+            "json",
+        ],
+        body,
+    );
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(json_of(&output)["type"], "ach.notificationOfChange");
+}
