@@ -52,6 +52,14 @@ impl<B> ResponseBody<B> {
     }
 }
 
+/// An empty body, as tower-http's `TimeoutLayer` asks of the body of the service it wraps (its
+/// `408` has no content).
+impl<B> Default for ResponseBody<B> {
+    fn default() -> Self {
+        Self::fixed(Bytes::new())
+    }
+}
+
 impl<B> Body for ResponseBody<B>
 where
     B: Body<Data = Bytes>,

@@ -25,7 +25,7 @@ use axum::body::Body;
 use bytes::Bytes;
 use common::{read, Endless, Frames, Recorder};
 use futures_util::StreamExt as _;
-use http::{Request, Response, StatusCode};
+use http::{Request, StatusCode};
 use http_body::Frame;
 use tower::{ServiceBuilder, ServiceExt};
 use tower_adyen_webhook::{
@@ -212,8 +212,6 @@ impl Case {
                 StatusCode::REQUEST_TIMEOUT,
                 self.timeout,
             ))
-            // The timeout answers with a default body: give it one that has a default.
-            .map_response(|response: Response<_>| response.map(Body::new))
             .layer(layer)
             .service(recorder.clone());
         let started = Instant::now();
