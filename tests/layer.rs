@@ -372,7 +372,7 @@ async fn unknown_event_codes_verify_and_reach_the_handler() {
     let notifications = recorder.last().notifications.unwrap();
     assert!(notifications.live());
     assert_eq!(
-        notifications[0].event_code,
+        notifications.items()[0].event_code,
         EventCode::Other("BRAND_NEW_EVENT".into())
     );
 }
@@ -467,4 +467,56 @@ async fn configuring_a_clone_leaves_the_original_alone() {
         send(original, &recorder, post(body)).await.0,
         StatusCode::OK
     );
+}
+
+#[tokio::test]
+async fn notifications_and_rejected_items_read_like_collections() {
+    let mut items: Vec<_> = (0..4).map(item).collect();
+    items[1].amount = Some(Amount::new(1, "EUR")); // tampered
+    let body = NotificationRequest {
+        live: true,
+        items: items.clone(),
+    }
+    .to_json();
+    let recorder = Recorder::ok();
+    let (status, _) = send(
+        layer().policy(Policy::ForwardVerified),
+        &recorder,
+        post(body),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let seen = recorder.last();
+
+    let notifications = seen.notifications.unwrap();
+    assert!(notifications.live());
+    let expected = [&items[0], &items[2], &items[3]];
+    assert_eq!(notifications.len(), 3);
+    assert!(!notifications.is_empty());
+    assert_eq!(notifications.items().iter().collect::<Vec<_>>(), expected);
+    assert_eq!(notifications.iter().collect::<Vec<_>>(), expected);
+    assert_eq!((&notifications).into_iter().collect::<Vec<_>>(), expected);
+    assert_eq!(notifications.get(1), Some(&items[2]));
+    assert_eq!(notifications.get(3), None);
+
+    let rejected = seen.rejected.unwrap();
+    assert_eq!((rejected.len(), rejected.is_empty()), (1, false));
+    let only = rejected.get(0).unwrap();
+    assert_eq!((only.index, &*only.psp_reference), (1, "PSP000000000001"));
+    assert_eq!(only.event_code, EventCode::Authorisation);
+    assert_eq!(rejected.get(1), None);
+    assert_eq!(rejected.items(), std::slice::from_ref(only));
+    assert_eq!(rejected.iter().collect::<Vec<_>>(), [only]);
+    assert_eq!((&rejected).into_iter().count(), 1);
+
+    // All verified: nothing rejected, and `live` as sent.
+    let recorder = Recorder::ok();
+    send(layer(), &recorder, post(signed_body(2))).await;
+    let seen = recorder.last();
+    let notifications = seen.notifications.unwrap();
+    assert!(!notifications.live());
+    assert_eq!(notifications.len(), 2);
+    let rejected = seen.rejected.unwrap();
+    assert!(rejected.is_empty() && rejected.get(0).is_none());
+    assert_eq!(rejected.len(), 0);
 }

@@ -1,6 +1,5 @@
 //! What the middleware puts in the request extensions for the inner service.
 
-use std::ops::Deref;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -12,7 +11,16 @@ use crate::signature::VerifyError;
 ///
 /// Inserted in the request extensions before the inner service is called. Cloning is cheap (one
 /// reference count). Read it with `axum::Extension<Notifications>` or
-/// `req.extensions().get::<Notifications>()`; it dereferences to a slice of items.
+/// `req.extensions().get::<Notifications>()`, and iterate over it:
+///
+/// ```
+/// # use tower_adyen_webhook::Notifications;
+/// fn store(notifications: &Notifications) {
+///     for item in notifications {
+///         println!("{} {} success={}", item.event_code, item.psp_reference, item.success);
+///     }
+/// }
+/// ```
 #[derive(Clone, Debug)]
 pub struct Notifications {
     inner: Arc<NotificationsInner>,
@@ -37,17 +45,30 @@ impl Notifications {
         self.inner.live
     }
 
-    /// The verified items.
+    /// The verified items, as a slice.
     pub fn items(&self) -> &[NotificationRequestItem] {
         &self.inner.items
     }
-}
 
-impl Deref for Notifications {
-    type Target = [NotificationRequestItem];
+    /// The verified items, in order.
+    pub fn iter(&self) -> std::slice::Iter<'_, NotificationRequestItem> {
+        self.inner.items.iter()
+    }
 
-    fn deref(&self) -> &Self::Target {
-        &self.inner.items
+    /// The number of verified items: at least one, unless
+    /// [`Policy::ForwardVerified`](super::Policy::ForwardVerified) left some out.
+    pub fn len(&self) -> usize {
+        self.inner.items.len()
+    }
+
+    /// Whether there are no verified items.
+    pub fn is_empty(&self) -> bool {
+        self.inner.items.is_empty()
+    }
+
+    /// The item at `index`, from 0.
+    pub fn get(&self, index: usize) -> Option<&NotificationRequestItem> {
+        self.inner.items.get(index)
     }
 }
 
@@ -56,7 +77,7 @@ impl<'a> IntoIterator for &'a Notifications {
     type IntoIter = std::slice::Iter<'a, NotificationRequestItem>;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.inner.items.iter()
+        self.iter()
     }
 }
 
@@ -76,13 +97,40 @@ impl RejectedItems {
             items: items.into(),
         }
     }
+
+    /// The rejected items, as a slice.
+    pub fn items(&self) -> &[RejectedItem] {
+        &self.items
+    }
+
+    /// The rejected items, in order.
+    pub fn iter(&self) -> std::slice::Iter<'_, RejectedItem> {
+        self.items.iter()
+    }
+
+    /// The number of rejected items.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether no item was rejected.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The rejected item at `index` of this list (its position in the request is
+    /// [`RejectedItem::index`]).
+    pub fn get(&self, index: usize) -> Option<&RejectedItem> {
+        self.items.get(index)
+    }
 }
 
-impl Deref for RejectedItems {
-    type Target = [RejectedItem];
+impl<'a> IntoIterator for &'a RejectedItems {
+    type Item = &'a RejectedItem;
+    type IntoIter = std::slice::Iter<'a, RejectedItem>;
 
-    fn deref(&self) -> &Self::Target {
-        &self.items
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
     }
 }
 

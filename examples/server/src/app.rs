@@ -261,7 +261,7 @@ async fn receive(
     let guards = &state.guards;
     match state
         .store
-        .save_with(live, &notifications, |item| {
+        .save_with(live, notifications.items(), |item| {
             ignore_reason(guards, live, item)
         })
         .await
