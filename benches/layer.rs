@@ -19,7 +19,7 @@ use axum::{routing::post, Extension, Router};
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use futures_util::FutureExt;
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use http::{header::CONTENT_LENGTH, Request, Response, StatusCode};
 use http_body_util::Full;
 use serde::de::IgnoredAny;

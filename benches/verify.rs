@@ -17,7 +17,7 @@ use std::hint::black_box;
 
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use serde::de::IgnoredAny;
 use sha2::Sha256;
 use tower_adyen_webhook::{signing_string, HmacKey, HmacKeys, NotificationRequest};
