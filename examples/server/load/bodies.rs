@@ -18,7 +18,7 @@ fn psp_reference(n: usize) -> String {
 
 fn item(n: usize) -> NotificationRequestItem {
     let payment = n / 2;
-    let code = if n % 2 == 0 {
+    let code = if n.is_multiple_of(2) {
         "AUTHORISATION"
     } else {
         "CAPTURE"
@@ -36,7 +36,7 @@ fn item(n: usize) -> NotificationRequestItem {
     item.event_date = "2026-03-06T12:00:00+01:00".into();
     item.payment_method = "visa".into();
     item.operations = vec!["CANCEL".into(), "CAPTURE".into(), "REFUND".into()];
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         item.reason = "058158:1111:03/2030".into();
         item.additional_data.insert("authCode", "058158");
         item.additional_data.insert("cardSummary", "1111");

@@ -860,7 +860,7 @@ pub fn actions(payment: &Payment) -> Vec<Action> {
         .any(|event| event.is(&EventCode::Capture, true));
     let own = |event: &Event| event.merchant_reference.clone();
     for event in &payment.events {
-        let valid = !event.amount.as_ref().is_some_and(|amount| amount.value < 0);
+        let valid = event.amount.as_ref().is_none_or(|amount| amount.value >= 0);
         match (&event.event_code, event.success) {
             (EventCode::Authorisation, true) => actions.push(Action::ConfirmOrder {
                 merchant_reference: own(event),
