@@ -119,6 +119,9 @@ pub struct NotificationRequestItem {
     /// Everything in `additionalData`, including the signature. Unsigned apart from the
     /// signature itself.
     pub additional_data: AdditionalData,
+    /// The text of `success` when it came in another case than Adyen writes it (`"TRUE"`): it
+    /// is signed as it came. Kept only while it still denotes `success`.
+    success_text: Option<Box<str>>,
 }
 
 impl NotificationRequestItem {
@@ -140,6 +143,15 @@ impl NotificationRequestItem {
             payment_method: String::new(),
             operations: Vec::new(),
             additional_data: AdditionalData::default(),
+            success_text: None,
+        }
+    }
+
+    /// The text of `success` as the signature covers it.
+    pub(crate) fn signed_success(&self) -> &str {
+        match &self.success_text {
+            Some(text) if text.eq_ignore_ascii_case(bool_str(self.success)) => text,
+            _ => bool_str(self.success),
         }
     }
 
@@ -446,19 +458,50 @@ fn string_or_null<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, 
 }
 
 /// `"true"` or `"false"`, as Adyen writes booleans, or a JSON boolean, as some of Adyen's own
-/// fixtures do (and its Java, .NET and Node libraries accept). Both sign as `true`/`false`.
+/// fixtures do (and its Java, .NET and Node libraries accept); both sign as `true`/`false`.
+/// Another case (`"TRUE"`) is read too, and its text kept, since it is signed as it came.
 /// Anything else names the field in its error.
 fn string_bool<'de, D: Deserializer<'de>>(
     deserializer: D,
     field: &'static str,
-) -> Result<bool, D::Error> {
+) -> Result<(bool, Option<Box<str>>), D::Error> {
     struct BoolString(&'static str);
 
     impl Visitor<'_> for BoolString {
-        type Value = bool;
+        type Value = (bool, Option<Box<str>>);
 
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             write!(f, "`{}` to be `true` or `false`", self.0)
+        }
+
+        fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
+            Ok((value, None))
+        }
+
+        fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
+            match value {
+                "true" => Ok((true, None)),
+                "false" => Ok((false, None)),
+                _ if value.eq_ignore_ascii_case("true") => Ok((true, Some(value.into()))),
+                _ if value.eq_ignore_ascii_case("false") => Ok((false, Some(value.into()))),
+                _ => Err(E::invalid_value(de::Unexpected::Str(value), &self)),
+            }
+        }
+    }
+
+    deserializer.deserialize_any(BoolString(field))
+}
+
+/// `live` is not signed, and Adyen's libraries take whatever it holds: `"true"` or `true` is the
+/// live environment, anything else (`"false"`, `null`, another string) is not.
+fn live_flag<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    struct Live;
+
+    impl Visitor<'_> for Live {
+        type Value = bool;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("`live` to be a string or a boolean")
         }
 
         fn visit_bool<E: de::Error>(self, value: bool) -> Result<bool, E> {
@@ -466,15 +509,15 @@ fn string_bool<'de, D: Deserializer<'de>>(
         }
 
         fn visit_str<E: de::Error>(self, value: &str) -> Result<bool, E> {
-            match value {
-                "true" => Ok(true),
-                "false" => Ok(false),
-                _ => Err(E::invalid_value(de::Unexpected::Str(value), &self)),
-            }
+            Ok(value == "true")
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<bool, E> {
+            Ok(false)
         }
     }
 
-    deserializer.deserialize_any(BoolString(field))
+    deserializer.deserialize_any(Live)
 }
 
 impl<'de> Deserialize<'de> for Amount {
@@ -567,7 +610,7 @@ impl<'de> Deserialize<'de> for NotificationRequest {
         }
 
         fn live<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
-            string_bool(deserializer, "live")
+            live_flag(deserializer)
         }
 
         fn items<'de, D: Deserializer<'de>>(
@@ -638,7 +681,7 @@ impl<'de> Deserialize<'de> for NotificationRequestItem {
         }
 
         // `success` may not be left out: a missing value must fail rather than read as `false`.
-        struct Success(Option<bool>);
+        struct Success(Option<(bool, Option<Box<str>>)>);
 
         fn success<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Success, D::Error> {
             string_bool(deserializer, "success").map(|b| Success(Some(b)))
@@ -657,7 +700,7 @@ impl<'de> Deserialize<'de> for NotificationRequestItem {
         }
 
         let raw = Raw::deserialize(deserializer)?;
-        let success = raw
+        let (success, success_text) = raw
             .success
             .0
             .ok_or_else(|| de::Error::missing_field("success"))?;
@@ -674,6 +717,7 @@ impl<'de> Deserialize<'de> for NotificationRequestItem {
             payment_method: raw.payment_method,
             operations: raw.operations,
             additional_data: raw.additional_data,
+            success_text,
         })
     }
 }
@@ -811,7 +855,7 @@ impl Serialize for NotificationRequestItem {
         s.serialize_field("paymentMethod", &self.payment_method)?;
         s.serialize_field("pspReference", &self.psp_reference)?;
         s.serialize_field("reason", &self.reason)?;
-        s.serialize_field("success", bool_str(self.success))?;
+        s.serialize_field("success", self.signed_success())?;
         s.end()
     }
 }
@@ -883,7 +927,10 @@ mod tests {
     #[test]
     fn success_must_be_true_or_false() {
         for bad in [
-            r#""success": "TRUE""#,
+            r#""success": "yes""#,
+            r#""success": """#,
+            r#""success": " true""#,
+            r#""success": "1""#,
             r#""success": 1"#,
             r#""success": null"#,
         ] {
@@ -921,6 +968,64 @@ mod tests {
         let request = NotificationRequest::from_slice(body.as_bytes()).unwrap();
         assert!(request.items[0].success);
         assert!(!request.live);
+    }
+
+    #[test]
+    fn success_in_another_case_is_read_and_signed_as_it_came() {
+        for (text, success, signed) in [
+            ("true", true, "true"),
+            ("false", false, "false"),
+            ("TRUE", true, "TRUE"),
+            ("False", false, "False"),
+        ] {
+            let body = BODY.replace(r#""success": "true""#, &format!(r#""success": "{text}""#));
+            let request = NotificationRequest::from_slice(body.as_bytes()).unwrap();
+            let item = &request.items[0];
+            assert_eq!((item.success, item.signed_success()), (success, signed));
+            let again = NotificationRequest::from_slice(request.to_json().as_bytes()).unwrap();
+            assert_eq!(&again.items[0], item, "{text}");
+        }
+        let body = BODY.replace(r#""success": "true""#, r#""success": "TRUE""#);
+        let mut item = NotificationRequest::from_slice(body.as_bytes())
+            .unwrap()
+            .items[0]
+            .clone();
+        item.success = false;
+        assert_eq!(
+            item.signed_success(),
+            "false",
+            "a changed value drops the text"
+        );
+    }
+
+    #[test]
+    fn live_is_unsigned_and_read_leniently() {
+        for (live, expected) in [
+            (r#""true""#, true),
+            ("true", true),
+            (r#""false""#, false),
+            ("false", false),
+            ("null", false),
+            (r#""yes""#, false),
+            (r#""TRUE""#, false),
+        ] {
+            let body = BODY.replace(r#""live": "false""#, &format!(r#""live": {live}"#));
+            let request = NotificationRequest::from_slice(body.as_bytes()).unwrap();
+            assert_eq!(request.live, expected, "{live}");
+        }
+        let body = BODY.replace(r#""live": "false","#, "");
+        assert!(
+            !NotificationRequest::from_slice(body.as_bytes())
+                .unwrap()
+                .live
+        );
+        for bad in ["1", "{}", "[]"] {
+            let body = BODY.replace(r#""live": "false""#, &format!(r#""live": {bad}"#));
+            assert!(
+                NotificationRequest::from_slice(body.as_bytes()).is_err(),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -392,7 +392,7 @@ fn for_each_signed_part(item: &NotificationRequestItem, mut sink: impl FnMut(&[u
         value,
         currency,
         item.event_code.as_str().as_bytes(),
-        if item.success { b"true" } else { b"false" },
+        item.signed_success().as_bytes(),
     ];
     for (i, part) in parts.iter().enumerate() {
         if i > 0 {
@@ -542,6 +542,30 @@ mod tests {
         assert!(signing_string(&item).contains(":-9223372036854775808::"));
         item.amount = Some(Amount::new(0, "EUR"));
         assert!(signing_string(&item).contains(":0:EUR:"));
+    }
+
+    #[test]
+    fn success_is_signed_as_it_came() {
+        let body = |success: &str| {
+            format!(
+                r#"{{"notificationItems": [{{"NotificationRequestItem": {{"pspReference": "1",
+                    "success": {success}}}}}]}}"#
+            )
+        };
+        for (success, signed) in [
+            (r#""true""#, "true"),
+            ("true", "true"),
+            ("false", "false"),
+            (r#""TRUE""#, "TRUE"),
+            (r#""fAlse""#, "fAlse"),
+        ] {
+            let request = NotificationRequest::from_slice(body(success).as_bytes()).unwrap();
+            let item = &request.items[0];
+            let expected = format!("1:::::::{signed}");
+            assert_eq!(signing_string(item), expected);
+            let key = HmacKey::from_hex(KEY).unwrap();
+            assert_eq!(key.sign_item(item), key.sign(expected.as_bytes()));
+        }
     }
 
     #[test]

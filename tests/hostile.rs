@@ -269,10 +269,11 @@ fn hostile_requests() -> Vec<Case> {
         ),
         case("JSON null", "null", S::BAD_REQUEST),
         case("array of envelopes", format!("[{valid}]"), S::BAD_REQUEST),
+        // Nothing to hand over: acknowledged, the handler never called.
         case(
             "no items",
             r#"{"live":"false","notificationItems":[]}"#,
-            S::BAD_REQUEST,
+            S::OK,
         ),
         case(
             "byte order mark",
@@ -373,9 +374,15 @@ fn hostile_requests() -> Vec<Case> {
             valid.replace("\"value\":1130", "\"value\":1130.0"),
             S::BAD_REQUEST,
         ),
+        // Read, and signed as it came: the item was signed over `true`.
         case(
             "success as TRUE",
             valid.replace("\"success\":\"true\"", "\"success\":\"TRUE\""),
+            S::UNAUTHORIZED,
+        ),
+        case(
+            "success as yes",
+            valid.replace("\"success\":\"true\"", "\"success\":\"yes\""),
             S::BAD_REQUEST,
         ),
         case(

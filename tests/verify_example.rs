@@ -175,15 +175,10 @@ fn checks_header_signed_bodies() {
 #[test]
 fn unusable_input_or_keys_exit_with_2_and_say_why() {
     let key = "00727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB1";
-    let cases: [(&[&str], &[u8], &str); 6] = [
+    let cases: [(&[&str], &[u8], &str); 5] = [
         (&[], b"{}", "no key given"),
         (&["--key", "abc"], b"{}", "64 hex digits (got 3)"),
         (&["--key", key], b"not json", "not an Adyen notification"),
-        (
-            &["--key", key],
-            br#"{"live":"false","notificationItems":[]}"#,
-            "no items",
-        ),
         (
             &["--key", key, "/nonexistent/body.json"],
             b"",
@@ -396,4 +391,24 @@ fn a_type_data_event_points_at_its_header() {
     );
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(json_of(&output)["type"], "ach.notificationOfChange");
+}
+
+#[test]
+fn an_empty_envelope_has_nothing_to_verify() {
+    let output = run(
+        &["--key", KEY, "--format", "json"],
+        br#"{"live":"false","notificationItems":[]}"#,
+    );
+    assert_eq!(output.status.code(), Some(0));
+    let report = json_of(&output);
+    assert_eq!(
+        (&report["valid"], &report["kind"]),
+        (&true.into(), &"standard".into())
+    );
+    assert_eq!(report["items"], serde_json::json!([]));
+    let output = run(
+        &["--key", KEY],
+        br#"{"live":"false","notificationItems":[]}"#,
+    );
+    assert!(text(&output.stdout).contains("nothing to verify"));
 }

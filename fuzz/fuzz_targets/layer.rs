@@ -158,6 +158,8 @@ enum Expected {
     Rejected { status: StatusCode, read: bool },
     /// Handed to the inner service, with this many verified and rejected items.
     Called { verified: usize, rejected: usize },
+    /// Acknowledged without calling the inner service: an envelope with no items.
+    Acknowledged,
 }
 
 fn expected(control: &Control, body: &[u8], signatures: &[Vec<u8>], cl: Option<&str>) -> Expected {
@@ -195,10 +197,25 @@ fn expected(control: &Control, body: &[u8], signatures: &[Vec<u8>], cl: Option<&
         };
     }
     let Ok(request) = NotificationRequest::from_slice(body) else {
-        return rejected(StatusCode::BAD_REQUEST, true);
+        // A `type`/`data` event: no HmacSignature header is sent in this mode, and unsigned
+        // events are not accepted.
+        let json = serde_json::from_slice::<serde_json::Value>(body).ok();
+        let event = json
+            .as_ref()
+            .and_then(|json| json.as_object())
+            .is_some_and(|object| {
+                object.get("type").is_some_and(|t| t.is_string())
+                    && object.contains_key("data")
+                    && !object.contains_key("notificationItems")
+            });
+        let status = match event {
+            true => StatusCode::UNAUTHORIZED,
+            false => StatusCode::BAD_REQUEST,
+        };
+        return rejected(status, true);
     };
     if request.items.is_empty() {
-        return rejected(StatusCode::BAD_REQUEST, true);
+        return Acknowledged;
     }
     if request.items.len() > DEFAULT_MAX_ITEMS {
         return rejected(StatusCode::PAYLOAD_TOO_LARGE, true);
@@ -331,6 +348,16 @@ fuzz_target!(|data: &[u8]| {
             );
             let text = body_bytes(response.into_body());
             assert!(text != "[accepted]", "a rejection acknowledged");
+        }
+        Expected::Acknowledged => {
+            let response = result.expect("an acknowledgement is a response");
+            assert_eq!(response.status(), StatusCode::OK, "{control:?}");
+            assert_eq!(
+                recorder.calls(),
+                0,
+                "nothing to hand over, yet the inner service was called"
+            );
+            assert_eq!(body_bytes(response.into_body()), "[accepted]");
         }
         Expected::Called { verified, rejected } => {
             assert_eq!(recorder.calls(), 1, "{control:?}");

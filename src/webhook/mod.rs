@@ -92,7 +92,8 @@
 //! | --- | --- | --- |
 //! | `200 [accepted]` | the inner service answered `2xx` | yes |
 //! | inner's own | the inner service answered something else | yes |
-//! | `400` | body failed mid-stream, not JSON, not the expected shape, no items | no |
+//! | `400` | body failed mid-stream, not JSON, not the expected shape | no |
+//! | `200 [accepted]` | a standard notification request with no items: nothing to hand over | no |
 //! | `401` | Basic auth failed, a signature is missing, malformed or wrong, a `type`/`data` event came unsigned without [`VerifyWebhookLayer::accept_unsigned_events`] | no |
 //! | `413` | body over the limit (by `Content-Length` or as it streams), or more items than [`VerifyWebhookLayer::max_items`] | no |
 //!

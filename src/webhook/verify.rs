@@ -28,6 +28,9 @@ pub(crate) enum Rejection {
         status: StatusCode,
         reason: String,
     },
+    /// Nothing to verify and nothing to hand over (an empty `notificationItems`): acknowledged,
+    /// since nothing can be lost, and Adyen stops sending it.
+    NothingToHandOver,
 }
 
 impl Rejection {
@@ -49,6 +52,9 @@ impl Rejection {
         match self {
             Self::BasicAuth(challenge) => basic_auth::refusal(challenge),
             Self::Status { status, reason } => text_response(status, format!("{reason}\n")),
+            Self::NothingToHandOver => {
+                text_response(StatusCode::OK, bytes::Bytes::from_static(b"[accepted]"))
+            }
         }
     }
 }
@@ -126,11 +132,12 @@ fn verify_notifications(
     };
     let total = request.items.len();
     if total == 0 {
-        tracing::warn!("Adyen notification rejected: no notificationItems");
-        return Err(Rejection::new(
-            StatusCode::BAD_REQUEST,
-            "not an Adyen notification: notificationItems is empty",
-        ));
+        // Adyen's Java, .NET, Node and Go libraries take it as a request of no items. Refusing
+        // it would have it delivered again for 30 days; there is nothing in it to lose.
+        tracing::info!(
+            "Adyen notification with no notificationItems: nothing to hand over; acknowledged"
+        );
+        return Err(Rejection::NothingToHandOver);
     }
     // Before any HMAC: the count is all it takes to refuse a request that is too costly to check.
     if total > config.max_items {
