@@ -17,10 +17,11 @@
 //!
 //! | family | key | why |
 //! | --- | --- | --- |
-//! | `balancePlatform.transfer.created`, `.updated` (transfer and accounting webhooks) | `type`, `data.id`, `data.sequenceNumber` | the spec: the sequence number "starts from 1 and increases with each new webhook for a specific transfer" |
-//! | `recurring.token.*` (tokenization) | `type`, `eventId`, `data.storedPaymentMethodId` | `eventId` is the PSP reference of the event that triggered the webhook |
+//! | `balancePlatform.transfer.created`, `.updated` (transfer and accounting webhooks) | `environment`, `type`, `data.id`, `data.sequenceNumber` | the spec: the sequence number "starts from 1 and increases with each new webhook for a specific transfer" |
+//! | `recurring.token.*` (tokenization) | `environment`, `type`, `eventId`, `data.storedPaymentMethodId` | `eventId` is the PSP reference of the event that triggered the webhook |
 //! | everything else | `sha256:` and the SHA-256 of the body, in hex | their `data.id` names the object (account holder, balance account, payment instrument, sweep, dispute, grant, report, merchant...), and they carry no event identifier; a `timestamp`, where there is one, says when the event was queued, which is no identifier either |
 //!
+//! The environment is part of the key because identifiers are Adyen's per environment.
 //! A transfer or token webhook without its identifier (a missing or non-integer
 //! `sequenceNumber`, an empty id), or with identifiers longer than [`MAX_NATURAL_KEY`], falls
 //! back to the hash. The hash errs on the safe side: should Adyen ever send an event again
@@ -48,13 +49,17 @@ pub fn dedupe_key(json: &Value, body: &[u8]) -> String {
 /// can equal a `sha256:` one.
 fn natural_key(json: &Value) -> Option<String> {
     let event_type = json.get("type")?.as_str()?;
+    let environment = json
+        .get("environment")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     let key = match event_type {
         "balancePlatform.transfer.created" | "balancePlatform.transfer.updated" => {
             let data = json.get("data")?;
             let id = non_empty(data.get("id"))?;
             // An integer in the spec: anything else is not the field it documents.
             let sequence = data.get("sequenceNumber")?.as_u64()?;
-            serde_json::json!([event_type, id, sequence])
+            serde_json::json!([environment, event_type, id, sequence])
         }
         _ if event_type.starts_with("recurring.token.") => {
             let event_id = non_empty(json.get("eventId"))?;
@@ -63,7 +68,7 @@ fn natural_key(json: &Value) -> Option<String> {
                 .and_then(|data| data.get("storedPaymentMethodId"))
                 .and_then(Value::as_str)
                 .unwrap_or("");
-            serde_json::json!([event_type, event_id, token])
+            serde_json::json!([environment, event_type, event_id, token])
         }
         _ => return None,
     };
@@ -137,9 +142,15 @@ mod tests {
         let next = transfer("balancePlatform.transfer.updated", "TRF1", "3");
         assert_eq!(
             key(&created),
-            r#"["balancePlatform.transfer.created","TRF1",1]"#
+            r#"["test","balancePlatform.transfer.created","TRF1",1]"#
         );
         assert_ne!(key(&update), key(&next), "two updates of one transfer");
+        let live = update.replace("\"test\"", "\"live\"");
+        assert_ne!(
+            key(&update),
+            key(&live),
+            "the same ids in the other environment"
+        );
         // The same event with other bytes (spacing, order of fields) is the same event.
         let respaced = r#"{"type": "balancePlatform.transfer.updated", "environment": "test",
             "data": {"status": "booked", "sequenceNumber": 2, "id": "TRF1"}}"#;
@@ -171,7 +182,10 @@ mod tests {
             )
         };
         let created = body("recurring.token.created", "PSP1");
-        assert_eq!(key(&created), r#"["recurring.token.created","PSP1","M1"]"#);
+        assert_eq!(
+            key(&created),
+            r#"["test","recurring.token.created","PSP1","M1"]"#
+        );
         assert_ne!(key(&created), key(&body("recurring.token.updated", "PSP1")));
         assert_ne!(key(&created), key(&body("recurring.token.created", "PSP2")));
         let no_event_id = body("recurring.token.created", "");
