@@ -43,6 +43,9 @@ fn key(hex: &str) -> HmacKey {
     hex.parse().unwrap()
 }
 
+/// A request header: name, value.
+type Header<'a> = (&'a str, &'a str);
+
 /// POSTs `body` to the platform route, signed with `key` in the `HmacSignature` header.
 async fn send(server: &Running, key: &HmacKey, body: &str) -> Answer {
     let signature = key.sign(body.as_bytes());
@@ -231,7 +234,7 @@ async fn forged_tampered_or_unsigned_events_are_refused_and_nothing_stored(db: &
     let other_key = HmacKey::from_bytes(&[7; 32]).sign(body.as_bytes());
     let standard_key = self::key(KEY).sign(body.as_bytes());
 
-    let refused: [(&str, &[u8], &[(&str, &str)]); 6] = [
+    let refused: [(&str, &[u8], &[Header]); 6] = [
         ("no signature", body.as_bytes(), &[]),
         ("empty signature", body.as_bytes(), &[("HmacSignature", "")]),
         (
