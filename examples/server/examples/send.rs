@@ -4,11 +4,12 @@
 //! ```text
 //! cargo run --example send -- --generate-key
 //! cargo run --example send -- --url http://127.0.0.1:8080/api/webhooks/notifications --key HEX --scenario all
+//! cargo run --example send -- --platform --platform-key HEX    # a header-signed webhook
 //! ```
 
 use std::process::ExitCode;
 
-use adyen_webhook_server::app::WEBHOOK_PATH;
+use adyen_webhook_server::app::{PLATFORM_PATH, WEBHOOK_PATH};
 use adyen_webhook_server::demo::generate_key;
 use adyen_webhook_server::scenarios::{self, SigningKeys, SCENARIOS};
 use adyen_webhook_server::sender::{self, Sender, SenderConfig, DEFAULT_COMPRESSION};
@@ -19,9 +20,10 @@ use tower_adyen_webhook::HmacKey;
 #[derive(Parser)]
 #[command(after_help = scenario_help())]
 struct Args {
-    /// The webhook URL.
-    #[arg(long, default_value_t = format!("http://127.0.0.1:8080{WEBHOOK_PATH}"))]
-    url: String,
+    /// The webhook URL [default: http://127.0.0.1:8080/api/webhooks/notifications, or
+    /// .../api/webhooks/platform with --platform].
+    #[arg(long)]
+    url: Option<String>,
     /// The HMAC key to sign with (64 hex digits). With two, separated by a comma as in
     /// ADYEN_HMAC_KEY, the second one signs the previous-key scenario.
     #[arg(long, env = "ADYEN_HMAC_KEY", hide_env_values = true)]
@@ -49,6 +51,14 @@ struct Args {
     /// How many times to retry a delivery that gets no 2xx (Adyen's schedule, 30 times faster).
     #[arg(long, default_value_t = 3)]
     retries: usize,
+    /// Send header-signed webhooks instead (balancePlatform.accountHolder.created, signed
+    /// with --platform-key in the HmacSignature header), --count of them, each once.
+    #[arg(long)]
+    platform: bool,
+    /// The key of header-signed webhooks, as the server's ADYEN_PLATFORM_HMAC_KEY (the first
+    /// one of a NEW,OLD list signs).
+    #[arg(long, env = "ADYEN_PLATFORM_HMAC_KEY", hide_env_values = true)]
+    platform_key: Option<String>,
     /// Print a fresh random test key and its key check value, and exit.
     #[arg(long)]
     generate_key: bool,
@@ -60,7 +70,8 @@ fn scenario_help() -> String {
         help.push_str(&format!("  {:<16}{}\n", scenario.name, scenario.about));
     }
     help.push_str(
-        "\nADYEN_HMAC_KEY, WEBHOOK_USERNAME and WEBHOOK_PASSWORD are read from .env too.",
+        "\nADYEN_HMAC_KEY, ADYEN_PLATFORM_HMAC_KEY, WEBHOOK_USERNAME and WEBHOOK_PASSWORD are \
+         read from .env too.",
     );
     help
 }
@@ -91,6 +102,23 @@ async fn run(args: Args) -> Result<bool, String> {
         return Ok(true);
     }
 
+    let basic_auth = match (args.username, args.password) {
+        (Some(username), Some(password)) => Some((username, password)),
+        (None, None) => None,
+        _ => return Err("give both --username and --password, or neither".into()),
+    };
+    if args.platform {
+        let url = args
+            .url
+            .unwrap_or_else(|| format!("http://127.0.0.1:8080{PLATFORM_PATH}"));
+        let key = args.platform_key.as_deref();
+        return send_platform(&url, key, basic_auth, args.retries, args.count).await;
+    }
+    let url = args
+        .url
+        .clone()
+        .unwrap_or_else(|| format!("http://127.0.0.1:8080{WEBHOOK_PATH}"));
+
     let keys = signing_keys(args.key.as_deref())?;
     let chosen: Vec<_> = if args.scenario == "all" {
         SCENARIOS.iter().collect()
@@ -104,13 +132,8 @@ async fn run(args: Args) -> Result<bool, String> {
             )
         })?]
     };
-    let basic_auth = match (args.username, args.password) {
-        (Some(username), Some(password)) => Some((username, password)),
-        (None, None) => None,
-        _ => return Err("give both --username and --password, or neither".into()),
-    };
     let sender = Sender::new(&SenderConfig {
-        url: args.url.clone(),
+        url: url.clone(),
         basic_auth,
         retries: args.retries,
         compression: DEFAULT_COMPRESSION,
@@ -131,7 +154,7 @@ async fn run(args: Args) -> Result<bool, String> {
     eprintln!(
         "sending {} request(s) to {} (key KCV {})...",
         plan.deliveries.len(),
-        args.url,
+        url,
         keys.current.check_value()
     );
     let mut reports = Vec::with_capacity(plan.deliveries.len());
@@ -146,10 +169,7 @@ async fn run(args: Args) -> Result<bool, String> {
             .iter()
             .all(|r| r.attempts.iter().all(|a| a.status.is_none()));
         if unreachable {
-            eprintln!(
-                "\nthe server did not answer: is it running at {}?",
-                args.url
-            );
+            eprintln!("\nthe server did not answer: is it running at {url}?");
         } else if reports
             .iter()
             .all(|r| r.attempts.last().and_then(|a| a.status) == Some(401))
@@ -163,12 +183,62 @@ async fn run(args: Args) -> Result<bool, String> {
         return Ok(false);
     }
     if !plan.orders.is_empty() {
-        let base = args.url.trim_end_matches(WEBHOOK_PATH);
+        let base = url.trim_end_matches(WEBHOOK_PATH);
         eprintln!("\nall answered as expected; the payments' states, once processed:");
         for (order, status) in &plan.orders {
             eprintln!("  {base}/api/payments/{order}  (should be {status})");
         }
     }
+    Ok(true)
+}
+
+/// `--platform`: header-signed webhooks, `--count` of them.
+async fn send_platform(
+    url: &str,
+    key: Option<&str>,
+    basic_auth: Option<(String, String)>,
+    retries: usize,
+    count: usize,
+) -> Result<bool, String> {
+    let Some(key) = key.filter(|key| !key.trim().is_empty()) else {
+        return Err(
+            "no key: give --platform-key HEX (the server's ADYEN_PLATFORM_HMAC_KEY), or make a \
+             test key with --generate-key"
+                .into(),
+        );
+    };
+    let first = key.split(',').next().unwrap_or_default().trim();
+    let key: HmacKey = first
+        .parse()
+        .map_err(|error| format!("--platform-key: {error}"))?;
+    let sender = Sender::new(&SenderConfig {
+        url: url.to_owned(),
+        basic_auth,
+        retries,
+        compression: DEFAULT_COMPRESSION,
+    })
+    .map_err(|error| error.to_string())?;
+    let count = count.max(1);
+    eprintln!(
+        "sending {count} header-signed webhook(s) to {url} (key KCV {})...",
+        key.check_value()
+    );
+    let mut reports = Vec::new();
+    for _ in 0..count {
+        let delivery = scenarios::account_holder_created(&key);
+        reports.push(sender.deliver(delivery).await);
+    }
+    print!("{}", sender::table(&reports));
+    let unexpected = reports.iter().filter(|r| !r.as_expected()).count();
+    if unexpected > 0 {
+        eprintln!(
+            "{unexpected} of {} not answered as expected (404: the server has no \
+             ADYEN_PLATFORM_HMAC_KEY; 401: another key, or --username/--password needed)",
+            reports.len()
+        );
+        return Ok(false);
+    }
+    eprintln!("\nall answered as expected; listed by GET /api/events on the admin listener");
     Ok(true)
 }
 

@@ -6,6 +6,7 @@
 //! | route | what |
 //! | --- | --- |
 //! | `POST /api/webhooks/notifications` | Adyen's standard notifications: verified by `tower-adyen-webhook`, stored, then acknowledged |
+//! | `POST /api/webhooks/platform` | header-signed webhooks (Balance Platform, Management API, tokens...), when `ADYEN_PLATFORM_HMAC_KEY` is set: verified, stored, then acknowledged, never processed |
 //! | `GET /health` | `200 ok`, nothing else |
 //!
 //! Other methods on the webhook path get `405`, other paths `404`, before anything is read.
@@ -18,6 +19,8 @@
 //! | `GET /api/payments/{merchantReference}` | the state of an order's payments |
 //! | `POST /api/notifications/{id}/requeue` | puts a dead-lettered or failing notification back in the queue |
 //! | `POST /api/notifications/requeue-dead` | requeues every dead-lettered notification |
+//! | `GET /api/events?limit=N&before=ID` | the stored header-signed webhooks, newest first, a page at a time |
+//! | `GET /api/events/{id}` | one of them, with its body exactly as received |
 //!
 //! It refuses requests whose `Host` is not its own address, `localhost` or a name in
 //! `ADMIN_ALLOWED_HOSTS` (`421`: a web page cannot reach it through DNS rebinding), requires
@@ -36,7 +39,8 @@ use axum::{Extension, Json, Router};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, Semaphore};
 use tower_adyen_webhook::{
-    Amount, NotificationRequestItem, Notifications, RequireBasicAuthLayer, VerifyWebhookLayer,
+    Amount, NotificationRequestItem, Notifications, RequireBasicAuthLayer, SignedWebhook,
+    VerifyWebhookLayer,
 };
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -44,11 +48,16 @@ use tower_http::trace::TraceLayer;
 
 use crate::config::{Config, Environment, Guards};
 use crate::payments::{self, Payment, PaymentStatus};
-use crate::store::{Row, Store, StoredNotification};
+use crate::platform;
+use crate::store::{NewEvent, Row, Store, StoredEvent, StoredNotification};
 use crate::time::rfc3339;
 
 /// Where Adyen POSTs standard notifications: the URL path to enter in the Customer Area.
 pub const WEBHOOK_PATH: &str = "/api/webhooks/notifications";
+
+/// Where Adyen POSTs header-signed webhooks (Balance Platform, Management API, tokens...), when
+/// `ADYEN_PLATFORM_HMAC_KEY` is set: the URL path to enter in the Customer Area.
+pub const PLATFORM_PATH: &str = "/api/webhooks/platform";
 
 /// The most notifications one page of the JSON API lists.
 pub const MAX_PAGE: i64 = 200;
@@ -74,14 +83,27 @@ pub fn webhook_router(config: &Config, store: Store, wake: Arc<Notify>) -> Route
     // is read, and Adyen delivers them again.
     let in_flight = Arc::new(Semaphore::new(config.limits.max_webhooks_in_flight));
 
-    let router = Router::new()
-        .route(
-            WEBHOOK_PATH,
-            // route_layer: other methods get 405 from the router, never reach the verifier.
-            post(receive)
-                .route_layer(verify)
-                .route_layer(middleware::from_fn_with_state(in_flight, shed_load)),
-        )
+    let shed = middleware::from_fn_with_state(in_flight, shed_load);
+
+    let mut router = Router::new().route(
+        WEBHOOK_PATH,
+        // route_layer: other methods get 405 from the router, never reach the verifier.
+        post(receive).route_layer(verify).route_layer(shed.clone()),
+    );
+    // Without its key the route does not exist (404): nothing unverifiable is ever stored.
+    if let Some(keys) = &config.platform_keys {
+        let mut verify = VerifyWebhookLayer::hmac_header(keys.clone());
+        if let Some(credentials) = &config.basic_auth {
+            verify = verify.basic_auth(&credentials.username, credentials.password.expose());
+        }
+        // The same semaphore as the standard route: together they hold at most
+        // MAX_WEBHOOKS_IN_FLIGHT bodies.
+        router = router.route(
+            PLATFORM_PATH,
+            post(receive_platform).route_layer(verify).route_layer(shed),
+        );
+    }
+    let router = router
         .route("/health", get(|| async { "ok" }))
         .with_state(AppState {
             store,
@@ -104,6 +126,8 @@ pub fn admin_router(
         .route("/api/notifications/requeue-dead", post(requeue_dead))
         .route("/api/notifications/{id}/requeue", post(requeue))
         .route("/api/payments/{merchant_reference}", get(order_payments))
+        .route("/api/events", get(list_events))
+        .route("/api/events/{id}", get(event))
         .layer(middleware::from_fn_with_state(in_flight, shed_load));
     if let Some(credentials) = &config.admin.basic_auth {
         api = api.layer(
@@ -315,6 +339,57 @@ async fn receive(
     }
 }
 
+/// Stores a verified header-signed webhook, then answers `200`, which the layer turns into
+/// `[accepted]`. Anything else makes Adyen deliver it again. Nothing more happens to it: no
+/// business logic reads these events.
+async fn receive_platform(
+    State(state): State<AppState>,
+    Extension(webhook): Extension<SignedWebhook>,
+) -> StatusCode {
+    let json = webhook.json();
+    let event_type = webhook.webhook_type().unwrap_or("");
+    let dedupe_key = platform::dedupe_key(json, webhook.body());
+    let ignored = platform::ignore_reason(&state.guards, json);
+    let event = NewEvent {
+        event_type,
+        environment: webhook.environment().unwrap_or(""),
+        dedupe_key: &dedupe_key,
+        body: webhook.body(),
+        ignored: ignored.as_deref(),
+    };
+    match state.store.save_event(&event).await {
+        Ok(saved) => {
+            // Values from the body are quoted: a newline in one cannot start a log line.
+            if saved.is_duplicate() {
+                tracing::info!(
+                    event = saved.id,
+                    event_type = ?event_type,
+                    deliveries = saved.deliveries,
+                    "event redelivery recognised: acknowledged, not stored again"
+                );
+            } else {
+                tracing::info!(event = saved.id, event_type = ?event_type, "event stored");
+            }
+            if let Some(reason) = &ignored {
+                tracing::warn!(
+                    event = saved.id,
+                    reason = reason.as_str(),
+                    "event stored and acknowledged but ignored"
+                );
+            }
+            StatusCode::OK
+        }
+        Err(error) => {
+            tracing::error!(
+                %error,
+                event_type = ?event_type,
+                "could not store an event; answering 503 so that Adyen delivers it again"
+            );
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct ListParams {
     limit: Option<i64>,
@@ -437,6 +512,83 @@ async fn list_notifications(
         notifications,
         next_before: if full { last } else { None },
     }))
+}
+
+/// A page of the JSON API's header-signed webhooks.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EventPage {
+    events: Vec<EventView>,
+    /// The `before` of the next page, when there may be one.
+    next_before: Option<i64>,
+}
+
+/// A stored header-signed webhook in the JSON API.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EventView {
+    id: i64,
+    #[serde(rename = "type")]
+    event_type: String,
+    environment: String,
+    dedupe_key: String,
+    received_at: String,
+    last_delivered_at: String,
+    deliveries: i64,
+    /// Why it is not meant for this server, if it is not.
+    ignored: Option<String>,
+    /// The body exactly as received, in `GET /api/events/{id}` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body: Option<String>,
+}
+
+impl From<StoredEvent> for EventView {
+    fn from(event: StoredEvent) -> Self {
+        Self {
+            id: event.id,
+            event_type: event.event_type,
+            environment: event.environment,
+            dedupe_key: event.dedupe_key,
+            received_at: rfc3339(event.received_at),
+            last_delivered_at: rfc3339(event.last_delivered_at),
+            deliveries: event.deliveries,
+            ignored: event.ignored,
+            body: None,
+        }
+    }
+}
+
+async fn list_events(
+    State(state): State<AppState>,
+    Query(params): Query<ListParams>,
+) -> Result<Json<EventPage>, Response> {
+    let limit = params.limit.unwrap_or(50).clamp(1, MAX_PAGE);
+    let events = state
+        .store
+        .list_events(limit, params.before)
+        .await
+        .map_err(unavailable)?;
+    let next_before = (events.len() as i64 == limit)
+        .then(|| events.last().map(|event| event.id))
+        .flatten();
+    Ok(Json(EventPage {
+        events: events.into_iter().map(EventView::from).collect(),
+        next_before,
+    }))
+}
+
+async fn event(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, Response> {
+    let Some((event, body)) = state.store.get_event(id).await.map_err(unavailable)? else {
+        return Ok((
+            StatusCode::NOT_FOUND,
+            Json(serde_json::json!({ "error": format!("no event {id}") })),
+        )
+            .into_response());
+    };
+    let mut view = EventView::from(event);
+    // Verified JSON, so UTF-8: the text is the bytes.
+    view.body = Some(String::from_utf8_lossy(&body).into_owned());
+    Ok(Json(view).into_response())
 }
 
 async fn requeue(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, Response> {

@@ -30,6 +30,9 @@ pub const DEFAULT_WORKER_MAX_ATTEMPTS: i64 = 12;
 pub struct Config {
     /// `ADYEN_HMAC_KEY`: the current key first, then any previous ones still in use.
     pub keys: HmacKeys,
+    /// `ADYEN_PLATFORM_HMAC_KEY`: the key (or `NEW,OLD` keys) of the header-signed webhooks
+    /// (Balance Platform, Management API, tokens...). Unset: their route does not exist.
+    pub platform_keys: Option<HmacKeys>,
     /// `PORT`.
     pub port: u16,
     /// `BIND_ADDRESS`: `127.0.0.1` by default, enough for a tunnel; `0.0.0.0` in a container or
@@ -259,17 +262,7 @@ impl Config {
 
         let text = get("ADYEN_HMAC_KEY").ok_or(ConfigError::MissingKey)?;
         let keys = text.parse::<HmacKeys>().map_err(ConfigError::BadKey)?;
-        if let Some(position) = text.split(',').position(is_weak_key) {
-            return Err(ConfigError::Invalid {
-                name: "ADYEN_HMAC_KEY",
-                message: format!(
-                    "key {} of the list is one byte repeated, a placeholder rather than a key \
-                     from the Customer Area: generate one there (Developers > Webhooks > your \
-                     webhook > Security > HMAC Key)",
-                    position + 1
-                ),
-            });
-        }
+        refuse_weak_keys("ADYEN_HMAC_KEY", &text)?;
         Self::with_keys(keys, lookup)
     }
 
@@ -279,6 +272,20 @@ impl Config {
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
         let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+
+        let platform_keys = match get("ADYEN_PLATFORM_HMAC_KEY") {
+            None => None,
+            Some(text) => {
+                let keys = text
+                    .parse::<HmacKeys>()
+                    .map_err(|error| ConfigError::Invalid {
+                        name: "ADYEN_PLATFORM_HMAC_KEY",
+                        message: error.to_string(),
+                    })?;
+                refuse_weak_keys("ADYEN_PLATFORM_HMAC_KEY", &text)?;
+                Some(keys)
+            }
+        };
 
         let webhook_port = port(get("PORT"), "PORT", DEFAULT_PORT)?;
         let bind_address = address(get("BIND_ADDRESS"), "BIND_ADDRESS")?;
@@ -377,6 +384,7 @@ impl Config {
 
         Ok(Self {
             keys,
+            platform_keys,
             port: webhook_port,
             bind_address,
             database_url,
@@ -477,6 +485,22 @@ fn seconds(
     count(get, name, default).map(|n| Duration::from_secs(n as u64))
 }
 
+/// Refuses a list of keys (`NEW,OLD`) in which one is a placeholder.
+fn refuse_weak_keys(name: &'static str, text: &str) -> Result<(), ConfigError> {
+    match text.split(',').position(is_weak_key) {
+        None => Ok(()),
+        Some(position) => Err(ConfigError::Invalid {
+            name,
+            message: format!(
+                "key {} of the list is one byte repeated, a placeholder rather than a key \
+                 from the Customer Area: generate one there (Developers > Webhooks > your \
+                 webhook > Security > HMAC Key)",
+                position + 1
+            ),
+        }),
+    }
+}
+
 /// Whether a key from the Customer Area is one byte repeated (all zeros, say): a placeholder,
 /// not a secret.
 fn is_weak_key(hex: &str) -> bool {
@@ -539,6 +563,47 @@ mod tests {
             format!("{KEY},DFB1EB5485895CFA84146406857104ABB4CBCABDC8AAF103A624C8F6A3EAAB00");
         let config = config(&[("ADYEN_HMAC_KEY", &keys)]).unwrap();
         assert_eq!(config.keys.len(), 2);
+    }
+
+    #[test]
+    fn the_platform_key_is_optional_and_read_like_the_standard_one() {
+        assert!(config(&[("ADYEN_HMAC_KEY", KEY)])
+            .unwrap()
+            .platform_keys
+            .is_none());
+        assert!(
+            config(&[("ADYEN_HMAC_KEY", KEY), ("ADYEN_PLATFORM_HMAC_KEY", " ")])
+                .unwrap()
+                .platform_keys
+                .is_none()
+        );
+        let rotation =
+            format!("{KEY},DFB1EB5485895CFA84146406857104ABB4CBCABDC8AAF103A624C8F6A3EAAB00");
+        let keys = config(&[
+            ("ADYEN_HMAC_KEY", KEY),
+            ("ADYEN_PLATFORM_HMAC_KEY", &rotation),
+        ])
+        .unwrap()
+        .platform_keys
+        .unwrap();
+        assert_eq!(keys.len(), 2);
+        let short = config(&[
+            ("ADYEN_HMAC_KEY", KEY),
+            ("ADYEN_PLATFORM_HMAC_KEY", &KEY[1..]),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(short.starts_with("ADYEN_PLATFORM_HMAC_KEY: "), "{short}");
+        assert!(short.contains("64 hex digits (got 63)"), "{short}");
+        assert!(!short.contains(&KEY[1..]), "{short}");
+        let weak = format!("{KEY},{}", "00".repeat(32));
+        let message = config(&[("ADYEN_HMAC_KEY", KEY), ("ADYEN_PLATFORM_HMAC_KEY", &weak)])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.starts_with("ADYEN_PLATFORM_HMAC_KEY: key 2 of the list is one byte repeated"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -77,7 +77,8 @@ pub const PANIC_MESSAGE: &str = "injected fault";
 /// Decides which faults happen. Called at every [`FaultPoint`] while installed.
 pub trait FaultInjector: Send + Sync + fmt::Debug + 'static {
     /// The fault to inject at `point`, if any. `subject` says what is being written:
-    /// `pspReference eventCode success` of the request's first item for the `Save*` points, the
+    /// `pspReference eventCode success` of the request's first item for the `Save*` points
+    /// (`event KEY`, its deduplication key, for a header-signed webhook), the
     /// payment's key for [`FaultPoint::PaymentCommit`], the notification's id for
     /// [`FaultPoint::MarkProcessed`].
     fn fault(&self, point: FaultPoint, subject: &str) -> Option<Fault>;

@@ -10,6 +10,10 @@
 //! 4. [`worker`]: picks up stored notifications, runs the business logic, retries with backoff.
 //! 5. [`payments`]: the business logic itself, per event code: the module a merchant adapts.
 //!
+//! Header-signed webhooks (Balance Platform, Management API, tokens...) take a shorter path:
+//! [`app`] verifies them, [`platform`] says what identifies each event, [`store`] keeps them.
+//! They are stored only, never processed.
+//!
 //! [`server`] wires them together and [`serve`] bounds what each connection may hold; [`scenarios`] and [`sender`] are the test sender (also used by
 //! the `--demo` mode in [`demo`]); [`faults`] is the fault-injection seam the no-loss test uses.
 
@@ -18,6 +22,7 @@ pub mod config;
 pub mod demo;
 pub mod faults;
 pub mod payments;
+pub mod platform;
 pub mod scenarios;
 pub mod sender;
 pub mod serve;

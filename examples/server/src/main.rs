@@ -60,6 +60,9 @@ Settings come from the environment and from a .env file in the working directory
   ADYEN_HMAC_KEY          required: the webhook's HMAC key from the Customer Area
                           (64 hex digits; several separated by commas during a rotation,
                           current first)
+  ADYEN_PLATFORM_HMAC_KEY the HMAC key of header-signed webhooks (Balance Platform,
+                          Management API...); when set, POST /api/webhooks/platform
+                          stores them (NEW,OLD during a rotation)
   PORT                    default 8080: the webhook listener (POST
                           /api/webhooks/notifications, GET /health, nothing else)
   BIND_ADDRESS            default 127.0.0.1; 0.0.0.0 in a container
@@ -237,6 +240,20 @@ async fn run(demo_mode: bool, log: Option<LogHandle>) -> Result<(), String> {
         checkout_client_key = checkout.client_key.is_some(),
         "listening; compare the key check values with the Customer Area"
     );
+    match &config.platform_keys {
+        Some(keys) => {
+            let kcvs: Vec<&str> = keys.iter().map(|key| key.check_value()).collect();
+            tracing::info!(
+                endpoint = %running.url(adyen_webhook_server::app::PLATFORM_PATH),
+                key_check_values = ?kcvs,
+                "header-signed webhooks are stored, never processed; compare the key check \
+                 values with the Customer Area"
+            );
+        }
+        None => tracing::info!(
+            "ADYEN_PLATFORM_HMAC_KEY is not set: no route for header-signed webhooks"
+        ),
+    }
     if config.guards.merchant_accounts.is_empty() {
         tracing::info!(
             "ADYEN_MERCHANT_ACCOUNT is not set: notifications about any merchant account are \

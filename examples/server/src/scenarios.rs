@@ -53,6 +53,9 @@ pub struct Delivery {
     pub expect: Expect,
     /// Anything special about it ("sent again", "amount changed after signing"...).
     pub note: &'static str,
+    /// The `HmacSignature` header of a header-signed webhook (`items` is then empty); `None`
+    /// for a standard notification, whose items carry their signatures.
+    pub hmac_signature: Option<String>,
 }
 
 impl Delivery {
@@ -68,6 +71,11 @@ impl Delivery {
             format!("{}{outcome} {reference}", item.event_code)
         };
         match &self.items[..] {
+            // A header-signed webhook: its type.
+            [] => serde_json::from_str::<serde_json::Value>(&self.body)
+                .ok()
+                .and_then(|json| json.get("type")?.as_str().map(str::to_owned))
+                .unwrap_or_default(),
             [item] => describe(item),
             items => format!(
                 "{} items: {}",
@@ -293,11 +301,46 @@ impl Builder<'_> {
             body,
             expect,
             note,
+            hmac_signature: None,
         });
     }
 
     fn expect_order(&mut self, order: &str, status: PaymentStatus) {
         self.plan.orders.push((order.to_owned(), status));
+    }
+}
+
+/// A `balancePlatform.accountHolder.created` webhook about a new account holder, signed with
+/// `key` (the server's `ADYEN_PLATFORM_HMAC_KEY`) in its `HmacSignature` header, as Adyen
+/// sends the Balance Platform's webhooks.
+pub fn account_holder_created(key: &HmacKey) -> Delivery {
+    let id = format!(
+        "AH{:022}",
+        rand::thread_rng().gen_range(0..10_000_000_000_000_000_000u128)
+    );
+    let body = serde_json::json!({
+        "data": {
+            "balancePlatform": "YOUR_BALANCE_PLATFORM",
+            "accountHolder": {
+                "description": "S.Hopper - Staff 123",
+                "id": id,
+                "legalEntityId": "LE00000000000000000000001",
+                "reference": "YOUR_REFERENCE",
+                "status": "active",
+            },
+        },
+        "environment": "test",
+        "timestamp": adyen_date(now_ms()),
+        "type": "balancePlatform.accountHolder.created",
+    })
+    .to_string();
+    Delivery {
+        scenario: "platform",
+        items: Vec::new(),
+        hmac_signature: Some(key.sign(body.as_bytes())),
+        body,
+        expect: Expect::Accepted,
+        note: "header-signed",
     }
 }
 

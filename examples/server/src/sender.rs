@@ -158,13 +158,14 @@ impl Sender {
 
     /// Sends `delivery`, retrying until it is acknowledged or the retries run out.
     pub async fn deliver(&self, delivery: Delivery) -> Report {
-        let mut attempts = vec![self.attempt(&delivery.body).await];
+        let signature = delivery.hmac_signature.as_deref();
+        let mut attempts = vec![self.attempt(&delivery.body, signature).await];
         for delay in &self.delays {
             if attempts.last().is_some_and(Attempt::acknowledged) {
                 break;
             }
             tokio::time::sleep(*delay).await;
-            attempts.push(self.attempt(&delivery.body).await);
+            attempts.push(self.attempt(&delivery.body, signature).await);
         }
         Report {
             delivery,
@@ -173,10 +174,13 @@ impl Sender {
         }
     }
 
-    async fn attempt(&self, body: &str) -> Attempt {
+    async fn attempt(&self, body: &str, hmac_signature: Option<&str>) -> Attempt {
         let mut request = Request::post(self.uri.clone())
             .header(header::CONTENT_TYPE, "application/json")
             .header(header::USER_AGENT, "adyen-webhook-sender");
+        if let Some(signature) = hmac_signature {
+            request = request.header("HmacSignature", signature);
+        }
         if let Some(authorization) = &self.authorization {
             request = request.header(header::AUTHORIZATION, authorization);
         }

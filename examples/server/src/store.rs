@@ -8,6 +8,9 @@
 //!   queue: a notification is leased while it is processed, so that several instances never work
 //!   on the same one and a crashed instance's lease simply runs out.
 //! - [`Store::update_payment`] recomputes a payment's state from its notifications.
+//! - [`Store::save_event`] stores a header-signed webhook (Balance Platform, Management API...)
+//!   in one transaction, before the acknowledgement, deduplicated by the key
+//!   [`platform::dedupe_key`](crate::platform::dedupe_key) gives it. These are stored only.
 //!
 //! Timestamps are milliseconds since the Unix epoch and booleans are `0`/`1`: the types both
 //! databases and the `Any` driver agree on.
@@ -198,7 +201,50 @@ pub struct Stats {
     pub dead: i64,
     /// Notifications stored but ignored (tests, other accounts, the other environment).
     pub ignored: i64,
+    /// Header-signed webhooks stored (each once).
+    pub events: i64,
+    /// Deliveries of header-signed webhooks, redeliveries included.
+    pub event_deliveries: i64,
 }
+
+/// A header-signed webhook to store: see [`Store::save_event`].
+#[derive(Clone, Copy, Debug)]
+pub struct NewEvent<'a> {
+    /// The body's `type`, `""` when it has none.
+    pub event_type: &'a str,
+    /// The body's `environment`, `""` when it has none.
+    pub environment: &'a str,
+    /// What identifies the event: a redelivery has the same.
+    pub dedupe_key: &'a str,
+    /// The exact bytes that were verified.
+    pub body: &'a [u8],
+    /// Why it is not meant for this server, if it is not.
+    pub ignored: Option<&'a str>,
+}
+
+/// A stored header-signed webhook, without its body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredEvent {
+    /// Its id in the store.
+    pub id: i64,
+    /// The body's `type`.
+    pub event_type: String,
+    /// The body's `environment`.
+    pub environment: String,
+    /// What identifies it: see [`platform`](crate::platform).
+    pub dedupe_key: String,
+    /// When it was first received (ms since the epoch).
+    pub received_at: i64,
+    /// When it was last delivered (ms since the epoch).
+    pub last_delivered_at: i64,
+    /// How many times Adyen delivered it.
+    pub deliveries: i64,
+    /// Why it is not meant for this server, if it is not.
+    pub ignored: Option<String>,
+}
+
+const EVENT_COLUMNS: &str = "id, event_type, environment, dedupe_key, received_at, \
+                             last_delivered_at, deliveries, ignored";
 
 const COLUMNS: &str = "id, live, item, deliveries, received_at, last_delivered_at, attempts, \
                        next_attempt_at, last_error, processed_at, dead_at, ignored";
@@ -393,6 +439,89 @@ impl Store {
             .map_err(StoreError::new("committing the notifications"))?;
         self.inject(FaultPoint::SaveCommitted, subject).await?;
         Ok(saved)
+    }
+
+    /// Stores a verified header-signed webhook, in one transaction, and returns once it is
+    /// committed: only then may Adyen be told `[accepted]`. A redelivery (the same
+    /// [`NewEvent::dedupe_key`]) is not stored again; its delivery is counted, and the body
+    /// first received is kept.
+    pub async fn save_event(&self, event: &NewEvent<'_>) -> Result<Saved, StoreError> {
+        let subject = || format!("event {}", event.dedupe_key);
+        self.inject(FaultPoint::SaveBegin, subject).await?;
+        let now = now_ms();
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(StoreError::new("starting a transaction"))?;
+        let row = sqlx::query(
+            "INSERT INTO platform_events (event_type, environment, dedupe_key, body, \
+                 received_at, last_delivered_at, ignored) \
+             VALUES ($1, $2, $3, $4, $5, $5, $6) \
+             ON CONFLICT (dedupe_key) DO UPDATE \
+             SET deliveries = platform_events.deliveries + 1, \
+                 last_delivered_at = excluded.last_delivered_at \
+             RETURNING id, deliveries",
+        )
+        .bind(text(event.event_type))
+        .bind(text(event.environment))
+        .bind(text(event.dedupe_key))
+        .bind(event.body.to_vec())
+        .bind(now)
+        .bind(event.ignored.map(text))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(StoreError::new("storing an event"))?;
+        let saved = Saved {
+            id: row
+                .try_get("id")
+                .map_err(StoreError::new("reading an id"))?,
+            deliveries: row
+                .try_get("deliveries")
+                .map_err(StoreError::new("reading a delivery count"))?,
+        };
+        self.inject(FaultPoint::SaveCommit, subject).await?;
+        tx.commit()
+            .await
+            .map_err(StoreError::new("committing the event"))?;
+        self.inject(FaultPoint::SaveCommitted, subject).await?;
+        Ok(saved)
+    }
+
+    /// The stored header-signed webhooks, newest first, at most `limit` of them, older than
+    /// `before` (an id: the cursor of the next page) when given.
+    pub async fn list_events(
+        &self,
+        limit: i64,
+        before: Option<i64>,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {EVENT_COLUMNS} FROM platform_events WHERE id < $2 ORDER BY id DESC LIMIT $1"
+        ))
+        .bind(limit)
+        .bind(before.unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::new("listing events"))?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    /// One stored header-signed webhook, and its body exactly as received.
+    pub async fn get_event(&self, id: i64) -> Result<Option<(StoredEvent, Vec<u8>)>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {EVENT_COLUMNS}, body FROM platform_events WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(StoreError::new("reading an event"))?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let body = row
+            .try_get::<Vec<u8>, _>("body")
+            .map_err(StoreError::new("reading an event's body"))?;
+        Ok(Some((event_from_row(&row)?, body)))
     }
 
     /// The stored notifications, newest first, at most `limit` of them, older than `before`
@@ -712,7 +841,22 @@ impl Store {
             row.try_get::<i64, _>(column)
                 .map_err(StoreError::new("reading counts"))
         };
+        let events = sqlx::query(
+            "SELECT COUNT(*) AS events, \
+                    CAST(COALESCE(SUM(deliveries), 0) AS BIGINT) AS event_deliveries \
+             FROM platform_events",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(StoreError::new("counting events"))?;
+        let count = |column| {
+            events
+                .try_get::<i64, _>(column)
+                .map_err(StoreError::new("reading counts"))
+        };
         Ok(Stats {
+            events: count("events")?,
+            event_deliveries: count("event_deliveries")?,
             notifications: get("notifications")?,
             deliveries: get("deliveries")?,
             processed: get("processed")?,
@@ -754,6 +898,23 @@ fn parse_item(json: String) -> Result<NotificationRequestItem, StoreError> {
         doing: "decoding a stored notification",
         source: error.into(),
     })
+}
+
+fn event_from_row(row: &AnyRow) -> Result<StoredEvent, StoreError> {
+    let read = StoreError::new("reading an event");
+    (|| {
+        Ok::<_, sqlx::Error>(StoredEvent {
+            id: row.try_get("id")?,
+            event_type: row.try_get("event_type")?,
+            environment: row.try_get("environment")?,
+            dedupe_key: row.try_get("dedupe_key")?,
+            received_at: row.try_get("received_at")?,
+            last_delivered_at: row.try_get("last_delivered_at")?,
+            deliveries: row.try_get("deliveries")?,
+            ignored: row.try_get("ignored")?,
+        })
+    })()
+    .map_err(read)
 }
 
 fn notification_from_row(row: &AnyRow) -> Row {

@@ -16,7 +16,7 @@ use std::net::TcpStream;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use adyen_webhook_server::app::WEBHOOK_PATH;
+use adyen_webhook_server::app::{PLATFORM_PATH, WEBHOOK_PATH};
 use adyen_webhook_server::store::Store;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
@@ -25,7 +25,7 @@ use support::process::{
     body, closed_by_server, delivery, get, http, parse_response, post_webhook, runtime, wait_until,
     Head, Launch, Response, Server,
 };
-use tower_adyen_webhook::{Amount, NotificationRequestItem};
+use tower_adyen_webhook::{Amount, HmacKey, NotificationRequestItem};
 
 /// An authorisation of 10.00 EUR on `merchant_account`.
 fn authorisation(psp_reference: &str, merchant_account: &str) -> NotificationRequestItem {
@@ -146,6 +146,60 @@ fn the_webhook_port_serves_the_webhook_and_health_only() {
     ));
     assert!(server.wait_for_log("\"PORT1\"", Duration::from_secs(5)));
     assert_eq!(warn_lines(&server), warnings_before);
+}
+
+/// The header-signed route exists only with its key. With it, over a raw socket, a forged
+/// event gets 401 and nothing is stored, and a signed one is stored, acknowledged and listed on
+/// the admin listener; the start log gives the key's check value.
+#[test]
+fn header_signed_events_need_their_key_and_their_signature() {
+    const PLATFORM_KEY: &str = "DFB1EB5485895CFA84146406857104ABB4CBCABDC8AAF103A624C8F6A3EAAB00";
+    let key: HmacKey = PLATFORM_KEY.parse().unwrap();
+    let body: &[u8] = br#"{"data":{"accountHolder":{"id":"AH1","status":"active"}},"environment":"test","type":"balancePlatform.accountHolder.created"}"#;
+    let signature = key.sign(body);
+    let post = |server: &Server, signature: &str, body: &[u8]| {
+        http(
+            server.addr(),
+            Head::new("POST", PLATFORM_PATH)
+                .header("Content-Type", "application/json")
+                .header("HmacSignature", signature),
+            body,
+        )
+    };
+
+    let without = Launch::new().start();
+    assert_eq!(post(&without, &signature, body).status, 404);
+    drop(without);
+
+    let server = Launch::new()
+        .env("ADYEN_PLATFORM_HMAC_KEY", PLATFORM_KEY)
+        .start();
+    assert!(server.wait_for_log(key.check_value(), Duration::from_secs(5)));
+    let forged = String::from_utf8_lossy(body).replace("active", "closed");
+    for (what, response) in [
+        ("forged", post(&server, &signature, forged.as_bytes())),
+        ("bad signature", post(&server, "AAAA", body)),
+    ] {
+        assert_eq!(response.status, 401, "{what}: {response:?}");
+    }
+    let unsigned = http(
+        server.addr(),
+        Head::new("POST", PLATFORM_PATH).header("Content-Type", "application/json"),
+        body,
+    );
+    assert_eq!(unsigned.status, 401, "{unsigned:?}");
+    let host = admin_host(&server);
+    let page = admin_get(&server, "/api/events", &host).json();
+    assert_eq!(page["events"], serde_json::json!([]), "{page}");
+
+    assert_accepted(&post(&server, &signature, body));
+    let page = admin_get(&server, "/api/events", &host).json();
+    let events = page["events"].as_array().expect("events");
+    assert_eq!(events.len(), 1, "{page}");
+    assert_eq!(events[0]["type"], "balancePlatform.accountHolder.created");
+    let id = events[0]["id"].as_i64().unwrap();
+    let event = admin_get(&server, &format!("/api/events/{id}"), &host).json();
+    assert_eq!(event["body"].as_str().unwrap().as_bytes(), body);
 }
 
 // --- The admin listener ---------------------------------------------------------------------

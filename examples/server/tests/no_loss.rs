@@ -412,6 +412,7 @@ fn plan(seed: u64) -> Plan {
             items,
             expect: Expect::Accepted,
             note,
+            hmac_signature: None,
         })
         .collect();
 

@@ -229,6 +229,16 @@ impl Answer {
 }
 
 async fn request(method: &str, url: &str, body: &str, auth: Option<(&str, &str)>) -> Answer {
+    request_with(method, url, body.as_bytes(), &[], auth).await
+}
+
+async fn request_with(
+    method: &str,
+    url: &str,
+    body: &[u8],
+    headers: &[(&str, &str)],
+    auth: Option<(&str, &str)>,
+) -> Answer {
     let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
     let mut request = http::Request::builder()
         .method(method)
@@ -238,8 +248,11 @@ async fn request(method: &str, url: &str, body: &str, auth: Option<(&str, &str)>
         let encoded = BASE64.encode(format!("{username}:{password}"));
         request = request.header(http::header::AUTHORIZATION, format!("Basic {encoded}"));
     }
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
     let request = request
-        .body(Full::new(Bytes::from(body.to_owned())))
+        .body(Full::new(Bytes::copy_from_slice(body)))
         .expect("a valid request");
     let response = client.request(request).await.expect("the server answers");
     let status = response.status().as_u16();
@@ -258,6 +271,16 @@ async fn request(method: &str, url: &str, body: &str, auth: Option<(&str, &str)>
 /// POSTs `body` to `url`.
 pub async fn post(url: &str, body: &str, auth: Option<(&str, &str)>) -> Answer {
     request("POST", url, body, auth).await
+}
+
+/// POSTs `body` to `url` with `headers` besides the usual ones.
+pub async fn post_with(
+    url: &str,
+    body: &[u8],
+    headers: &[(&str, &str)],
+    auth: Option<(&str, &str)>,
+) -> Answer {
+    request_with("POST", url, body, headers, auth).await
 }
 
 /// GETs `url`.
