@@ -33,6 +33,12 @@ pub use self::notification::{
     AdditionalData, Amount, EventCode, NotificationRequest, NotificationRequestItem,
 };
 pub use self::signature::{signing_string, HmacKey, HmacKeys, KeyError, Verified, VerifyError};
+/// The typed models of header-signed webhooks ([`SignedWebhook::event`]), from
+/// `tower-adyen-webhook-models`.
+#[cfg(feature = "models")]
+#[cfg_attr(docsrs, doc(cfg(feature = "models")))]
+pub use tower_adyen_webhook_models as models;
+
 pub use self::webhook::{
     ConfigError, Notifications, Policy, RejectedItem, RejectedItems, SignedWebhook,
     UnsignedWebhook, VerifyWebhook, VerifyWebhookLayer, WebhookBody,

@@ -114,6 +114,7 @@
 //! (tower-http's `TimeoutLayer`) placed in front.
 
 mod body;
+mod event;
 mod extensions;
 mod future;
 mod layer;
