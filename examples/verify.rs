@@ -17,7 +17,9 @@
 //! `--format json` prints one JSON object instead: `valid`, `kind` (`"standard"` or `"header"`,
 //! `null` when the body is unusable), `keys` (each with its `kcv`), and `items` (each with
 //! `pspReference`, `eventCode`, `valid`, `error`, `key`, `signingString`) for standard
-//! notifications, or `type` for header-signed bodies; `error` says why a body is unusable.
+//! notifications, or `type` and `typed` (whether the body fits its family's typed model, from
+//! `tower-adyen-webhook-models`, rather than falling back to the untyped variant) for
+//! header-signed bodies; `error` says why a body is unusable.
 //!
 //! Exit status: 0 when everything verifies, 1 when something does not, 2 when the input or a key
 //! is unusable.
@@ -28,6 +30,7 @@ use std::process::ExitCode;
 
 use serde_json::{json, Value};
 use tower_adyen_webhook::{signing_string, HmacKey, HmacKeys, NotificationRequest};
+use tower_adyen_webhook_models::AdyenEvent;
 
 const USAGE: &str = "usage: verify --key HEX[,HEX...] [--key HEX ...] [--header-signature SIG] \
                      [--format text|json] [FILE|-]";
@@ -124,6 +127,7 @@ enum Verdict {
     Header {
         body_len: usize,
         webhook_type: Option<String>,
+        typed: bool,
         matched: Result<usize, String>,
         expected: Vec<String>,
         received: String,
@@ -185,9 +189,11 @@ fn check(keys: &HmacKeys, body: &[u8], header_signature: Option<&str>) -> Verdic
         let webhook_type = serde_json::from_slice::<Value>(body)
             .ok()
             .and_then(|json| Some(json.get("type")?.as_str()?.to_owned()));
+        let typed = AdyenEvent::from_slice(body).is_ok_and(|event| event.is_typed());
         return Verdict::Header {
             body_len: body.len(),
             webhook_type,
+            typed,
             matched: keys
                 .verify_bytes(body, Some(signature.as_bytes()))
                 .map(|v| v.key_index)
@@ -307,6 +313,7 @@ fn text(report: &Report) -> String {
         Verdict::Header {
             body_len,
             webhook_type,
+            typed,
             matched,
             expected,
             received,
@@ -319,7 +326,11 @@ fn text(report: &Report) -> String {
                 verdict_text(matched)
             );
             if let Some(webhook_type) = webhook_type {
-                let _ = writeln!(out, "  type:           {webhook_type:?}");
+                let model = match typed {
+                    true => "fits its typed model",
+                    false => "no typed model fits it",
+                };
+                let _ = writeln!(out, "  type:           {webhook_type:?} ({model})");
             }
             for (i, expected) in expected.iter().enumerate() {
                 let _ = writeln!(out, "  expected (key {}): {expected}", i + 1);
@@ -374,11 +385,13 @@ fn to_json(report: &Report) -> Value {
         }
         Verdict::Header {
             webhook_type,
+            typed,
             matched,
             ..
         } => {
             out["kind"] = "header".into();
             out["type"] = webhook_type.as_deref().into();
+            out["typed"] = (*typed).into();
             out["key"] = key_of(matched).into();
             out["error"] = error_of(matched).into();
         }

@@ -329,6 +329,7 @@ fn json_reports_header_signed_bodies_and_unusable_ones() {
     assert_eq!(report["key"], 1);
     let sent: serde_json::Value = serde_json::from_str(body).unwrap();
     assert_eq!(report["type"], sent["type"]);
+    assert_eq!(report["typed"], true, "{body}");
 
     let output = run(&args, format!("{body}\n").as_bytes());
     assert_eq!(output.status.code(), Some(1));
