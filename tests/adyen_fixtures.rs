@@ -276,7 +276,10 @@ async fn type_data_events_are_verified_over_their_bytes_or_refused() {
 async fn header_signed_fixtures_and_spec_examples_verify_over_their_exact_bytes() {
     let layer = VerifyWebhookLayer::hmac_header(test_key());
     let mut checked = 0;
-    let all = [rows("library-header-signed.jsonl"), rows("spec-header-signed.jsonl")];
+    let all = [
+        rows("library-header-signed.jsonl"),
+        rows("spec-header-signed.jsonl"),
+    ];
     for row in all.into_iter().flatten() {
         let name = field(&row, "name");
         let body = field(&row, "body");

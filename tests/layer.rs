@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 use common::{read, Endless, Frames, Recorder};
 use http::{Request, Response, StatusCode};
 use tower::{Service, ServiceExt};
-use tower_adyen_webhook::webhook::DEFAULT_MAX_ITEMS;
+use tower_adyen_webhook::DEFAULT_MAX_ITEMS;
 use tower_adyen_webhook::{
     Amount, EventCode, HmacKey, NotificationRequest, NotificationRequestItem, Policy,
     VerifyWebhook, VerifyWebhookLayer, WebhookBody,

@@ -19,7 +19,7 @@ use http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
 use http::{HeaderValue, Request, StatusCode};
 use libfuzzer_sys::arbitrary::{self, Arbitrary, Unstructured};
 use libfuzzer_sys::fuzz_target;
-use tower_adyen_webhook::webhook::{DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ITEMS};
+use tower_adyen_webhook::{DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ITEMS};
 use tower_adyen_webhook::{HmacKeys, NotificationRequest, Policy, VerifyWebhookLayer};
 use tower_adyen_webhook_fuzz::{
     block_on, body_bytes, encode_base64, first, header_keys, notification_keys, Answer, FuzzBody,

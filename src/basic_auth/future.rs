@@ -6,7 +6,7 @@ use http::{HeaderValue, Response};
 use pin_project_lite::pin_project;
 
 use super::check::refusal;
-use super::ResponseBody;
+use crate::ResponseBody;
 
 pin_project! {
     /// Response future of [`RequireBasicAuth`](super::RequireBasicAuth).

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use tower_layer::Layer;
 
 use super::check::BasicAuth;
-use super::RequireBasicAuth;
+use crate::RequireBasicAuth;
 
 /// The realm named in the challenge unless [`RequireBasicAuthLayer::realm`] sets another.
 const DEFAULT_REALM: &str = "restricted";

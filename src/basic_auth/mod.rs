@@ -2,7 +2,7 @@
 //! [`VerifyWebhookLayer::basic_auth`](crate::VerifyWebhookLayer::basic_auth) makes on webhooks,
 //! on its own.
 //!
-//! [`RequireBasicAuth`] lets a request through only if it carries exactly one `Authorization`
+//! [`RequireBasicAuth`](crate::RequireBasicAuth) lets a request through only if it carries exactly one `Authorization`
 //! header, of the `Basic` scheme (in any case), whose standard base64 decodes to UTF-8
 //! `username:password` equal to the expected credentials. Anything else (no header, two headers,
 //! another scheme, bad base64, no colon, wrong credentials) gets the same answer, which does not
@@ -17,7 +17,7 @@
 //!   reaches the inner service untouched.
 //! - Refusals are responses: the inner service's error type is kept, and the middleware drops
 //!   into `axum::Router::layer` or `route_layer` without `HandleErrorLayer`. The response body
-//!   is [`ResponseBody`], the inner service's body or the fixed text of a refusal.
+//!   is [`ResponseBody`](crate::ResponseBody), the inner service's body or the fixed text of a refusal.
 //!
 //! It logs nothing: a browser's first request always comes without credentials. tower-http's
 //! `TraceLayer` in front shows the `401`s.
@@ -82,13 +82,12 @@
 //! # }
 //! ```
 
+// The types live at the crate root; only the future, whose name pairs with the webhook one, is
+// named through this module.
 mod check;
 mod future;
-mod layer;
-mod service;
+pub(crate) mod layer;
+pub(crate) mod service;
 
 pub(crate) use self::check::{refusal, BasicAuth};
 pub use self::future::ResponseFuture;
-pub use self::layer::RequireBasicAuthLayer;
-pub use self::service::RequireBasicAuth;
-pub use crate::response::ResponseBody;

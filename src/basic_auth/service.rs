@@ -6,7 +6,8 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use super::check::BasicAuth;
-use super::{RequireBasicAuthLayer, ResponseBody, ResponseFuture};
+use super::ResponseFuture;
+use crate::{RequireBasicAuthLayer, ResponseBody};
 
 /// Middleware that lets through only requests with the expected HTTP Basic credentials: see the
 /// [module docs](super).

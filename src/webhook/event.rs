@@ -1,7 +1,7 @@
 //! The typed event of a header-signed webhook, with the `models` feature.
 
 #[cfg(feature = "models")]
-use super::SignedWebhook;
+use crate::SignedWebhook;
 #[cfg(feature = "models")]
 use tower_adyen_webhook_models::AdyenEvent;
 

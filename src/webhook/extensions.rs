@@ -56,7 +56,7 @@ impl Notifications {
     }
 
     /// The number of verified items: at least one, unless
-    /// [`Policy::ForwardVerified`](super::Policy::ForwardVerified) left some out.
+    /// [`Policy::ForwardVerified`](crate::Policy::ForwardVerified) left some out.
     pub fn len(&self) -> usize {
         self.inner.items.len()
     }
@@ -83,7 +83,7 @@ impl<'a> IntoIterator for &'a Notifications {
 
 /// Items that failed verification and were left out of [`Notifications`].
 ///
-/// Only [`Policy::ForwardVerified`](super::Policy::ForwardVerified) lets a request with such
+/// Only [`Policy::ForwardVerified`](crate::Policy::ForwardVerified) lets a request with such
 /// items through; under the default policy the request is rejected and this is always empty.
 /// It is inserted on every standard notification request, so an extractor for it never fails.
 #[derive(Clone, Debug, Default)]
@@ -162,7 +162,7 @@ pub struct SignedWebhook {
 
 /// A `type`/`data` event that came on the standard endpoint **without a signature**, accepted
 /// because the layer was told to with
-/// [`VerifyWebhookLayer::accept_unsigned_events`](super::VerifyWebhookLayer::accept_unsigned_events):
+/// [`VerifyWebhookLayer::accept_unsigned_events`](crate::VerifyWebhookLayer::accept_unsigned_events):
 /// it is authenticated by HTTP Basic auth alone.
 ///
 /// Adyen's standard-webhook spec documents such bodies (`DIRECT_DEBIT_NOTICE_OF_CHANGE_NOTIFICATION`,

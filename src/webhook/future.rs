@@ -12,8 +12,8 @@ use tower_service::Service;
 
 use super::layer::Config;
 use super::verify::{self, Rejection};
-use super::{ResponseBody, WebhookBody};
 use crate::response::text_response;
+use crate::{ResponseBody, WebhookBody};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 

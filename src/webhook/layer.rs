@@ -3,9 +3,9 @@ use std::sync::Arc;
 
 use tower_layer::Layer;
 
-use super::VerifyWebhook;
 use crate::basic_auth::BasicAuth;
 use crate::signature::HmacKeys;
+use crate::VerifyWebhook;
 
 /// The default limit on a request body: 256 KiB. Adyen's bodies are a few KiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024;
@@ -27,7 +27,7 @@ pub enum Policy {
     #[default]
     RejectRequest,
     /// Hand the verified items to the inner service (the rejected ones are listed in
-    /// [`RejectedItems`](super::RejectedItems) and logged) and acknowledge if it succeeds.
+    /// [`RejectedItems`](crate::RejectedItems) and logged) and acknowledge if it succeeds.
     /// The rejected items are then never redelivered. A request in which no item verifies is
     /// still rejected.
     ForwardVerified,
@@ -151,8 +151,8 @@ impl VerifyWebhookLayer {
 
     /// Accepts `type`/`data` events that come on the standard endpoint without an
     /// `HmacSignature` header, on the strength of Basic auth alone. They are handed over as an
-    /// [`UnsignedWebhook`](super::UnsignedWebhook), never as [`Notifications`](super::Notifications)
-    /// nor as a [`SignedWebhook`](super::SignedWebhook).
+    /// [`UnsignedWebhook`](crate::UnsignedWebhook), never as [`Notifications`](crate::Notifications)
+    /// nor as a [`SignedWebhook`](crate::SignedWebhook).
     ///
     /// Adyen's standard-webhook spec documents one such body,
     /// `DIRECT_DEBIT_NOTICE_OF_CHANGE_NOTIFICATION` (`"type": "ach.notificationOfChange"` or

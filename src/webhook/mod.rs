@@ -1,22 +1,22 @@
 //! Middleware that verifies Adyen webhooks, hands them to the inner service, and acknowledges
 //! them only once it has succeeded.
 //!
-//! For every request, [`VerifyWebhook`]:
+//! For every request, [`VerifyWebhook`](crate::VerifyWebhook):
 //!
 //! 1. checks HTTP Basic auth, when configured, before reading anything (the same check as
 //!    [`RequireBasicAuth`](crate::RequireBasicAuth));
 //! 2. buffers the body up to a limit (`413` past it, with or without `Content-Length`; `400` if
 //!    the body fails mid-stream);
-//! 3. verifies it: for standard notifications ([`VerifyWebhookLayer::notifications`]) it parses
+//! 3. verifies it: for standard notifications ([`VerifyWebhookLayer::notifications`](crate::VerifyWebhookLayer::notifications)) it parses
 //!    the `notificationItems` envelope (`400` if it is not one), counts the items (`413` past
-//!    [`VerifyWebhookLayer::max_items`], before any signature is checked) and checks **every**
+//!    [`VerifyWebhookLayer::max_items`](crate::VerifyWebhookLayer::max_items), before any signature is checked) and checks **every**
 //!    item's `additionalData.hmacSignature` (a `type`/`data` event on that endpoint is
 //!    [handled apart](#typedata-events-on-the-standard-endpoint)); for header-signed webhooks
-//!    ([`VerifyWebhookLayer::hmac_header`]) it checks the `HmacSignature` header against the exact
+//!    ([`VerifyWebhookLayer::hmac_header`](crate::VerifyWebhookLayer::hmac_header)) it checks the `HmacSignature` header against the exact
 //!    bytes, then parses them as JSON. A failed signature is a `401` and the inner service is not
 //!    called, so nothing is acknowledged and Adyen delivers the webhook again;
-//! 4. inserts [`Notifications`] and [`RejectedItems`] (or a [`SignedWebhook`]) in the request
-//!    extensions and calls the inner service with the buffered body ([`WebhookBody`]);
+//! 4. inserts [`Notifications`](crate::Notifications) and [`RejectedItems`](crate::RejectedItems) (or a [`SignedWebhook`](crate::SignedWebhook)) in the request
+//!    extensions and calls the inner service with the buffered body ([`WebhookBody`](crate::WebhookBody));
 //! 5. acknowledges: a `2xx` from the inner service becomes `200 [accepted]`; any other response,
 //!    or an error, is passed on untouched, and Adyen retries.
 //!
@@ -75,13 +75,13 @@
 //! with a string `type`, a `data` and no `notificationItems`, and then:
 //!
 //! - with an `HmacSignature` header, verifies it over the exact bytes, as header-signed webhooks
-//!   are, and hands it over as a [`SignedWebhook`];
+//!   are, and hands it over as a [`SignedWebhook`](crate::SignedWebhook);
 //! - without one, answers `401` and logs the event's type and the setting that would accept it,
-//!   [`VerifyWebhookLayer::accept_unsigned_events`]. That setting requires Basic auth, and hands
-//!   such events over as an [`UnsignedWebhook`]: a type of its own, so that no handler takes it
+//!   [`VerifyWebhookLayer::accept_unsigned_events`](crate::VerifyWebhookLayer::accept_unsigned_events). That setting requires Basic auth, and hands
+//!   such events over as an [`UnsignedWebhook`](crate::UnsignedWebhook): a type of its own, so that no handler takes it
 //!   for signed data.
 //!
-//! Neither puts anything in [`Notifications`]: a handler that reads only `Notifications` fails on
+//! Neither puts anything in [`Notifications`](crate::Notifications): a handler that reads only `Notifications` fails on
 //! them (axum's `Extension` extractor answers `500`), and Adyen delivers them again, rather than
 //! having them acknowledged unread. Take `Option<Extension<SignedWebhook>>` beside it to handle
 //! them.
@@ -94,8 +94,8 @@
 //! | inner's own | the inner service answered something else | yes |
 //! | `400` | body failed mid-stream, not JSON, not the expected shape | no |
 //! | `200 [accepted]` | a standard notification request with no items: nothing to hand over | no |
-//! | `401` | Basic auth failed, a signature is missing, malformed or wrong, a `type`/`data` event came unsigned without [`VerifyWebhookLayer::accept_unsigned_events`] | no |
-//! | `413` | body over the limit (by `Content-Length` or as it streams), or more items than [`VerifyWebhookLayer::max_items`] | no |
+//! | `401` | Basic auth failed, a signature is missing, malformed or wrong, a `type`/`data` event came unsigned without [`VerifyWebhookLayer::accept_unsigned_events`](crate::VerifyWebhookLayer::accept_unsigned_events) | no |
+//! | `413` | body over the limit (by `Content-Length` or as it streams), or more items than [`VerifyWebhookLayer::max_items`](crate::VerifyWebhookLayer::max_items) | no |
 //!
 //! # Logging
 //!
@@ -113,21 +113,14 @@
 //! labelled, and routing is the router's business. A body that never ends is for a timeout
 //! (tower-http's `TimeoutLayer`) placed in front.
 
-mod body;
+// The types live at the crate root; only the future, whose name pairs with the basic-auth one,
+// is named through this module.
+pub(crate) mod body;
 mod event;
-mod extensions;
+pub(crate) mod extensions;
 mod future;
-mod layer;
-mod service;
+pub(crate) mod layer;
+pub(crate) mod service;
 mod verify;
 
-pub use self::body::WebhookBody;
-pub use self::extensions::{
-    Notifications, RejectedItem, RejectedItems, SignedWebhook, UnsignedWebhook,
-};
 pub use self::future::ResponseFuture;
-pub use self::layer::{
-    ConfigError, Policy, VerifyWebhookLayer, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ITEMS,
-};
-pub use self::service::VerifyWebhook;
-pub use crate::response::ResponseBody;

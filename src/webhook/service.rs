@@ -8,8 +8,8 @@ use tower_service::Service;
 
 use super::future::ResponseFuture;
 use super::layer::Config;
-use super::{ResponseBody, VerifyWebhookLayer, WebhookBody};
 use crate::signature::HmacKeys;
+use crate::{ResponseBody, VerifyWebhookLayer, WebhookBody};
 
 /// Middleware that buffers, verifies and acknowledges Adyen webhooks: see the
 /// [module docs](super).

@@ -9,10 +9,10 @@ use super::extensions::{
     Notifications, RejectedItem, RejectedItems, SignedWebhook, UnsignedWebhook,
 };
 use super::layer::{Config, Mode, Policy};
-use super::ResponseBody;
 use crate::basic_auth;
 use crate::notification::NotificationRequest;
 use crate::response::text_response;
+use crate::ResponseBody;
 
 /// The header header-signed webhooks carry their signature in (matched case-insensitively, as
 /// `http` stores header names in lowercase).
