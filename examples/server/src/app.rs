@@ -49,7 +49,7 @@ use tower_http::trace::TraceLayer;
 use crate::config::{Config, Environment, Guards};
 use crate::payments::{self, Payment, PaymentStatus};
 use crate::platform;
-use crate::store::{NewEvent, Row, Store, StoredEvent, StoredNotification};
+use crate::store::{Authentication, NewEvent, Row, Store, StoredEvent, StoredNotification};
 use crate::time::rfc3339;
 
 /// Where Adyen POSTs standard notifications: the URL path to enter in the Customer Area.
@@ -356,6 +356,7 @@ async fn receive_platform(
         dedupe_key: &dedupe_key,
         body: webhook.body(),
         ignored: ignored.as_deref(),
+        authentication: Authentication::Hmac,
     };
     match state.store.save_event(&event).await {
         Ok(saved) => {
@@ -537,6 +538,8 @@ struct EventView {
     deliveries: i64,
     /// Why it is not meant for this server, if it is not.
     ignored: Option<String>,
+    /// `hmac` or `basic-auth`: see [`Authentication`].
+    authentication: &'static str,
     /// The body exactly as received, in `GET /api/events/{id}` only.
     #[serde(skip_serializing_if = "Option::is_none")]
     body: Option<String>,
@@ -553,6 +556,7 @@ impl From<StoredEvent> for EventView {
             last_delivered_at: rfc3339(event.last_delivered_at),
             deliveries: event.deliveries,
             ignored: event.ignored,
+            authentication: event.authentication.as_str(),
             body: None,
         }
     }

@@ -114,6 +114,7 @@ async fn a_signed_event_is_stored_then_acknowledged_and_its_redelivery_counted(d
     assert_eq!(event["environment"], "test");
     assert_eq!(event["deliveries"], 1);
     assert_eq!(event["ignored"], Value::Null);
+    assert_eq!(event["authentication"], "hmac");
     assert!(event["dedupeKey"].as_str().unwrap().starts_with("sha256:"));
     assert!(event["receivedAt"].as_str().unwrap().ends_with('Z'));
     assert!(event.get("body").is_none(), "the list leaves bodies out");
