@@ -289,14 +289,14 @@ async fn the_server_does_not_start_accepting_unsigned_events_without_basic_auth(
     let db = TestDb::sqlite();
     let config = standard_config(&db, None, true);
     let store = db.store().await;
-    let error = server::start(
+    let Err(error) = server::start(
         &config,
         store,
         support::loopback_listeners().await,
         LogEffects,
         fast_worker(),
-    )
-    .err()
-    .expect("refused");
+    ) else {
+        panic!("the server started, accepting unsigned events without Basic auth");
+    };
     assert!(error.to_string().contains("basic_auth"), "{error}");
 }
