@@ -300,10 +300,10 @@ async fn receive(
     match (notifications, signed, unsigned) {
         (Some(Extension(notifications)), _, _) => save_notifications(&state, &notifications).await,
         (None, Some(Extension(webhook)), _) => {
-            save_event(&state, VerifiedEvent::signed(&webhook)).await
+            save_event(&state, AuthenticatedEvent::signed(&webhook)).await
         }
         (None, None, Some(Extension(webhook))) => {
-            save_event(&state, VerifiedEvent::unsigned(&webhook)).await
+            save_event(&state, AuthenticatedEvent::unsigned(&webhook)).await
         }
         (None, None, None) => {
             tracing::error!(
@@ -381,12 +381,12 @@ async fn receive_platform(
     State(state): State<AppState>,
     Extension(webhook): Extension<SignedWebhook>,
 ) -> StatusCode {
-    save_event(&state, VerifiedEvent::signed(&webhook)).await
+    save_event(&state, AuthenticatedEvent::signed(&webhook)).await
 }
 
 /// An event the layer let through, from either route: what [`save_event`] needs of a
 /// [`SignedWebhook`] or an [`UnsignedWebhook`].
-struct VerifiedEvent<'a> {
+struct AuthenticatedEvent<'a> {
     body: &'a [u8],
     json: &'a Value,
     event_type: &'a str,
@@ -394,7 +394,7 @@ struct VerifiedEvent<'a> {
     authentication: Authentication,
 }
 
-impl<'a> VerifiedEvent<'a> {
+impl<'a> AuthenticatedEvent<'a> {
     fn signed(webhook: &'a SignedWebhook) -> Self {
         Self {
             body: webhook.body(),
@@ -418,18 +418,18 @@ impl<'a> VerifiedEvent<'a> {
 
 /// Stores an event, and answers `200` once it is committed, `503` if it could not be. Nothing
 /// more happens to it: no business logic reads these events.
-async fn save_event(state: &AppState, verified: VerifiedEvent<'_>) -> StatusCode {
-    let event_type = verified.event_type;
-    let authentication = verified.authentication.as_str();
-    let dedupe_key = platform::dedupe_key(verified.json, verified.body);
-    let ignored = platform::ignore_reason(&state.guards, verified.json);
+async fn save_event(state: &AppState, received: AuthenticatedEvent<'_>) -> StatusCode {
+    let event_type = received.event_type;
+    let authentication = received.authentication.as_str();
+    let dedupe_key = platform::dedupe_key(received.json, received.body);
+    let ignored = platform::ignore_reason(&state.guards, received.json);
     let event = NewEvent {
         event_type,
-        environment: verified.environment,
+        environment: received.environment,
         dedupe_key: &dedupe_key,
-        body: verified.body,
+        body: received.body,
         ignored: ignored.as_deref(),
-        authentication: verified.authentication,
+        authentication: received.authentication,
     };
     match state.store.save_event(&event).await {
         Ok(saved) => {
