@@ -5,7 +5,7 @@
 //!
 //! | route | what |
 //! | --- | --- |
-//! | `POST /api/webhooks/notifications` | Adyen's standard notifications: verified by `tower-adyen-webhook`, stored, then acknowledged |
+//! | `POST /api/webhooks/notifications` | Adyen's standard notifications: verified by `tower-adyen-webhook`, stored, then acknowledged; a `type`/`data` event of the standard webhook (notice of change) is stored with the header-signed ones, when signed or when `ADYEN_ACCEPT_UNSIGNED_EVENTS` is on |
 //! | `POST /api/webhooks/platform` | header-signed webhooks (Balance Platform, Management API, tokens...), when `ADYEN_PLATFORM_HMAC_KEY` is set: verified, stored, then acknowledged, never processed |
 //! | `GET /health` | `200 ok`, nothing else |
 //!
@@ -19,7 +19,7 @@
 //! | `GET /api/payments/{merchantReference}` | the state of an order's payments |
 //! | `POST /api/notifications/{id}/requeue` | puts a dead-lettered or failing notification back in the queue |
 //! | `POST /api/notifications/requeue-dead` | requeues every dead-lettered notification |
-//! | `GET /api/events?limit=N&before=ID` | the stored header-signed webhooks, newest first, a page at a time |
+//! | `GET /api/events?limit=N&before=ID` | the stored events (header-signed webhooks, notices of change), newest first, a page at a time |
 //! | `GET /api/events/{id}` | one of them, with its body exactly as received |
 //!
 //! It refuses requests whose `Host` is not its own address, `localhost` or a name in
@@ -37,10 +37,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use tokio::sync::{Notify, Semaphore};
 use tower_adyen_webhook::{
-    Amount, NotificationRequestItem, Notifications, RequireBasicAuthLayer, SignedWebhook,
-    VerifyWebhookLayer,
+    Amount, ConfigError, NotificationRequestItem, Notifications, RequireBasicAuthLayer,
+    SignedWebhook, UnsignedWebhook, VerifyWebhookLayer,
 };
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -49,7 +50,7 @@ use tower_http::trace::TraceLayer;
 use crate::config::{Config, Environment, Guards};
 use crate::payments::{self, Payment, PaymentStatus};
 use crate::platform;
-use crate::store::{NewEvent, Row, Store, StoredEvent, StoredNotification};
+use crate::store::{Authentication, NewEvent, Row, Store, StoredEvent, StoredNotification};
 use crate::time::rfc3339;
 
 /// Where Adyen POSTs standard notifications: the URL path to enter in the Customer Area.
@@ -73,11 +74,21 @@ struct AppState {
 }
 
 /// The webhook listener's routes. `wake` is notified whenever notifications were stored.
-pub fn webhook_router(config: &Config, store: Store, wake: Arc<Notify>) -> Router {
+///
+/// Fails when `config` accepts unsigned events without Basic auth, which
+/// [`Config::from_env`](crate::config::Config::from_env) never gives.
+pub fn webhook_router(
+    config: &Config,
+    store: Store,
+    wake: Arc<Notify>,
+) -> Result<Router, ConfigError> {
     let mut verify =
         VerifyWebhookLayer::notifications(config.keys.clone()).max_items(config.limits.max_items);
     if let Some(credentials) = &config.basic_auth {
         verify = verify.basic_auth(&credentials.username, credentials.password.expose());
+    }
+    if config.accept_unsigned_events {
+        verify = verify.accept_unsigned_events()?;
     }
     // At most this many bodies are buffered at once: the rest are shed before a byte of theirs
     // is read, and Adyen delivers them again.
@@ -110,7 +121,7 @@ pub fn webhook_router(config: &Config, store: Store, wake: Arc<Notify>) -> Route
             wake,
             guards: Arc::new(config.guards.clone()),
         });
-    with_common_layers(router, config)
+    Ok(with_common_layers(router, config))
 }
 
 /// The admin listener's routes, for the listener at `address`.
@@ -275,12 +286,37 @@ fn ignore_reason(guards: &Guards, live: bool, item: &NotificationRequestItem) ->
     None
 }
 
-/// Stores the verified notifications, then answers `200`, which the layer turns into
-/// `[accepted]`. Anything else makes Adyen deliver them again.
+/// The standard route: what the layer handed over, stored, then `200`, which the layer turns
+/// into `[accepted]`. Anything else makes Adyen deliver it again.
+///
+/// The layer hands over exactly one of the three: notifications, or a `type`/`data` event
+/// (notice of change), signed or, with `ADYEN_ACCEPT_UNSIGNED_EVENTS`, unsigned.
 async fn receive(
     State(state): State<AppState>,
-    Extension(notifications): Extension<Notifications>,
+    notifications: Option<Extension<Notifications>>,
+    signed: Option<Extension<SignedWebhook>>,
+    unsigned: Option<Extension<UnsignedWebhook>>,
 ) -> StatusCode {
+    match (notifications, signed, unsigned) {
+        (Some(Extension(notifications)), _, _) => save_notifications(&state, &notifications).await,
+        (None, Some(Extension(webhook)), _) => {
+            save_event(&state, AuthenticatedEvent::signed(&webhook)).await
+        }
+        (None, None, Some(Extension(webhook))) => {
+            save_event(&state, AuthenticatedEvent::unsigned(&webhook)).await
+        }
+        (None, None, None) => {
+            tracing::error!(
+                "the standard route's handler got nothing from the verification layer: is the \
+                 layer in front of it? Answering 500 so that Adyen delivers it again"
+            );
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+    }
+}
+
+/// Stores verified notifications: see [`receive`].
+async fn save_notifications(state: &AppState, notifications: &Notifications) -> StatusCode {
     let live = notifications.live();
     let guards = &state.guards;
     match state
@@ -339,23 +375,61 @@ async fn receive(
     }
 }
 
-/// Stores a verified header-signed webhook, then answers `200`, which the layer turns into
-/// `[accepted]`. Anything else makes Adyen deliver it again. Nothing more happens to it: no
-/// business logic reads these events.
+/// The header-signed route: the verified webhook, stored, then `200`, which the layer turns
+/// into `[accepted]`. Anything else makes Adyen deliver it again.
 async fn receive_platform(
     State(state): State<AppState>,
     Extension(webhook): Extension<SignedWebhook>,
 ) -> StatusCode {
-    let json = webhook.json();
-    let event_type = webhook.webhook_type().unwrap_or("");
-    let dedupe_key = platform::dedupe_key(json, webhook.body());
-    let ignored = platform::ignore_reason(&state.guards, json);
+    save_event(&state, AuthenticatedEvent::signed(&webhook)).await
+}
+
+/// An event the layer let through, from either route: what [`save_event`] needs of a
+/// [`SignedWebhook`] or an [`UnsignedWebhook`].
+struct AuthenticatedEvent<'a> {
+    body: &'a [u8],
+    json: &'a Value,
+    event_type: &'a str,
+    environment: &'a str,
+    authentication: Authentication,
+}
+
+impl<'a> AuthenticatedEvent<'a> {
+    fn signed(webhook: &'a SignedWebhook) -> Self {
+        Self {
+            body: webhook.body(),
+            json: webhook.json(),
+            event_type: webhook.webhook_type().unwrap_or(""),
+            environment: webhook.environment().unwrap_or(""),
+            authentication: Authentication::Hmac,
+        }
+    }
+
+    fn unsigned(webhook: &'a UnsignedWebhook) -> Self {
+        Self {
+            body: webhook.body(),
+            json: webhook.json(),
+            event_type: webhook.webhook_type().unwrap_or(""),
+            environment: webhook.environment().unwrap_or(""),
+            authentication: Authentication::BasicAuth,
+        }
+    }
+}
+
+/// Stores an event, and answers `200` once it is committed, `503` if it could not be. Nothing
+/// more happens to it: no business logic reads these events.
+async fn save_event(state: &AppState, received: AuthenticatedEvent<'_>) -> StatusCode {
+    let event_type = received.event_type;
+    let authentication = received.authentication.as_str();
+    let dedupe_key = platform::dedupe_key(received.json, received.body);
+    let ignored = platform::ignore_reason(&state.guards, received.json);
     let event = NewEvent {
         event_type,
-        environment: webhook.environment().unwrap_or(""),
+        environment: received.environment,
         dedupe_key: &dedupe_key,
-        body: webhook.body(),
+        body: received.body,
         ignored: ignored.as_deref(),
+        authentication: received.authentication,
     };
     match state.store.save_event(&event).await {
         Ok(saved) => {
@@ -364,11 +438,17 @@ async fn receive_platform(
                 tracing::info!(
                     event = saved.id,
                     event_type = ?event_type,
+                    authentication,
                     deliveries = saved.deliveries,
                     "event redelivery recognised: acknowledged, not stored again"
                 );
             } else {
-                tracing::info!(event = saved.id, event_type = ?event_type, "event stored");
+                tracing::info!(
+                    event = saved.id,
+                    event_type = ?event_type,
+                    authentication,
+                    "event stored"
+                );
             }
             if let Some(reason) = &ignored {
                 tracing::warn!(
@@ -383,6 +463,7 @@ async fn receive_platform(
             tracing::error!(
                 %error,
                 event_type = ?event_type,
+                authentication,
                 "could not store an event; answering 503 so that Adyen delivers it again"
             );
             StatusCode::SERVICE_UNAVAILABLE
@@ -514,7 +595,7 @@ async fn list_notifications(
     }))
 }
 
-/// A page of the JSON API's header-signed webhooks.
+/// A page of the JSON API's events.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct EventPage {
@@ -523,7 +604,8 @@ struct EventPage {
     next_before: Option<i64>,
 }
 
-/// A stored header-signed webhook in the JSON API.
+/// A stored event (a header-signed webhook, or a `type`/`data` event of the standard route) in
+/// the JSON API.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct EventView {
@@ -537,6 +619,8 @@ struct EventView {
     deliveries: i64,
     /// Why it is not meant for this server, if it is not.
     ignored: Option<String>,
+    /// `hmac` or `basic-auth`: see [`Authentication`].
+    authentication: &'static str,
     /// The body exactly as received, in `GET /api/events/{id}` only.
     #[serde(skip_serializing_if = "Option::is_none")]
     body: Option<String>,
@@ -553,6 +637,7 @@ impl From<StoredEvent> for EventView {
             last_delivered_at: rfc3339(event.last_delivered_at),
             deliveries: event.deliveries,
             ignored: event.ignored,
+            authentication: event.authentication.as_str(),
             body: None,
         }
     }

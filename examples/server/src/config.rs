@@ -42,6 +42,10 @@ pub struct Config {
     pub database_url: String,
     /// `WEBHOOK_USERNAME` and `WEBHOOK_PASSWORD`, as set on the webhook in the Customer Area.
     pub basic_auth: Option<Credentials>,
+    /// `ADYEN_ACCEPT_UNSIGNED_EVENTS` (false): whether the standard route stores a `type`/`data`
+    /// event (notice of change) that comes without an `HmacSignature` header, on Basic auth
+    /// alone. Requires [`Config::basic_auth`]. Off, such an event gets `401`.
+    pub accept_unsigned_events: bool,
     /// The checkout settings a real integration carries beside the webhook ones.
     pub checkout: Checkout,
     /// How long a request may take before the server answers 503 and drops it:
@@ -302,6 +306,17 @@ impl Config {
             "WEBHOOK_USERNAME/WEBHOOK_PASSWORD",
             "set both, as on the webhook in the Customer Area, or neither",
         )?;
+        let accept_unsigned_events = boolean(&get, "ADYEN_ACCEPT_UNSIGNED_EVENTS", false)?;
+        if accept_unsigned_events && basic_auth.is_none() {
+            return Err(ConfigError::Invalid {
+                name: "ADYEN_ACCEPT_UNSIGNED_EVENTS",
+                message: "is true, but WEBHOOK_USERNAME/WEBHOOK_PASSWORD are not set: an event \
+                          without a signature is protected by Basic auth alone, and without it \
+                          anyone who finds the URL could write one. Set the webhook's Basic auth \
+                          credentials, as in the Customer Area, or turn the setting off"
+                    .to_owned(),
+            });
+        }
 
         let admin = Admin {
             bind_address: address(get("ADMIN_BIND_ADDRESS"), "ADMIN_BIND_ADDRESS")?,
@@ -389,6 +404,7 @@ impl Config {
             bind_address,
             database_url,
             basic_auth,
+            accept_unsigned_events,
             checkout,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             admin,
@@ -475,6 +491,25 @@ fn count(
         })
 }
 
+/// `true` or `false`, in any case.
+fn boolean(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: bool,
+) -> Result<bool, ConfigError> {
+    let Some(value) = get(name) else {
+        return Ok(default);
+    };
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(ConfigError::Invalid {
+            name,
+            message: format!("must be true or false (got {value:?})"),
+        }),
+    }
+}
+
 /// A whole number of seconds, at least 1.
 fn seconds(
     get: &impl Fn(&str) -> Option<String>,
@@ -534,6 +569,7 @@ mod tests {
         assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
         assert_eq!(config.bind_address.to_string(), "127.0.0.1");
         assert!(config.basic_auth.is_none());
+        assert!(!config.accept_unsigned_events);
         assert!(config.checkout.api_key.is_none());
         assert_eq!(config.request_timeout, Duration::from_secs(9));
     }
@@ -617,6 +653,37 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(config.basic_auth.unwrap().username, "adyen");
+    }
+
+    #[test]
+    fn unsigned_events_are_accepted_only_with_basic_auth() {
+        let auth = [
+            ("WEBHOOK_USERNAME", "adyen"),
+            ("WEBHOOK_PASSWORD", "s3cret"),
+        ];
+        let with = |vars: &[(&str, &str)]| {
+            let mut all = vec![("ADYEN_HMAC_KEY", KEY)];
+            all.extend_from_slice(vars);
+            config(&all)
+        };
+        for value in ["true", "TRUE", " True "] {
+            let message = with(&[("ADYEN_ACCEPT_UNSIGNED_EVENTS", value)])
+                .unwrap_err()
+                .to_string();
+            assert!(
+                message.starts_with("ADYEN_ACCEPT_UNSIGNED_EVENTS: is true, but WEBHOOK_USERNAME"),
+                "{message}"
+            );
+            assert!(message.contains("anyone who finds the URL"), "{message}");
+            let mut vars = auth.to_vec();
+            vars.push(("ADYEN_ACCEPT_UNSIGNED_EVENTS", value));
+            assert!(with(&vars).unwrap().accept_unsigned_events, "{value}");
+        }
+        for value in ["false", "FALSE", " "] {
+            let config = with(&[("ADYEN_ACCEPT_UNSIGNED_EVENTS", value)]).unwrap();
+            assert!(!config.accept_unsigned_events, "{value:?}");
+        }
+        assert!(!with(&auth).unwrap().accept_unsigned_events);
     }
 
     #[test]
@@ -742,6 +809,16 @@ mod tests {
                 "ADMIN_USERNAME",
                 "ops",
                 "ADMIN_USERNAME/ADMIN_PASSWORD: set both",
+            ),
+            (
+                "ADYEN_ACCEPT_UNSIGNED_EVENTS",
+                "yes",
+                "ADYEN_ACCEPT_UNSIGNED_EVENTS: must be true or false (got \"yes\")",
+            ),
+            (
+                "ADYEN_ACCEPT_UNSIGNED_EVENTS",
+                "1",
+                "ADYEN_ACCEPT_UNSIGNED_EVENTS: must be true or false",
             ),
         ];
         for (name, value, expected) in bad {

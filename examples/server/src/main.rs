@@ -76,6 +76,10 @@ Settings come from the environment and from a .env file in the working directory
   DATABASE_URL            default sqlite://notifications.db?mode=rwc; or postgres://...
   WEBHOOK_USERNAME        Basic auth, as set on the webhook in the Customer Area
   WEBHOOK_PASSWORD        (both or neither)
+  ADYEN_ACCEPT_UNSIGNED_EVENTS
+                          true or false (default): store notice-of-change events that come
+                          without an HmacSignature header, on Basic auth alone (requires
+                          WEBHOOK_USERNAME/WEBHOOK_PASSWORD)
   ADYEN_MERCHANT_ACCOUNT  the merchant accounts notifications may be about (comma-separated);
                           others are stored, acknowledged and ignored
   ADYEN_ENVIRONMENT       test or live; default: from ADYEN_CLIENT_KEY's prefix, else test
@@ -231,6 +235,7 @@ async fn run(demo_mode: bool, log: Option<LogHandle>) -> Result<(), String> {
         backend = ?running.store().backend(),
         key_check_values = ?kcvs,
         basic_auth = config.basic_auth.is_some(),
+        accept_unsigned_events = config.accept_unsigned_events,
         admin_basic_auth = config.admin.basic_auth.is_some(),
         environment = config.guards.environment.as_str(),
         environment_from = config.guards.environment_source,
@@ -253,6 +258,18 @@ async fn run(demo_mode: bool, log: Option<LogHandle>) -> Result<(), String> {
         None => tracing::info!(
             "ADYEN_PLATFORM_HMAC_KEY is not set: no route for header-signed webhooks"
         ),
+    }
+    if config.accept_unsigned_events {
+        tracing::warn!(
+            "ADYEN_ACCEPT_UNSIGNED_EVENTS is on: notice-of-change events without an HmacSignature \
+             header are stored on Basic auth alone (listed with authentication basic-auth); \
+             anyone with the webhook's credentials can write one"
+        );
+    } else {
+        tracing::info!(
+            "notice-of-change events without an HmacSignature header are refused (401); \
+             ADYEN_ACCEPT_UNSIGNED_EVENTS=true stores them on Basic auth alone"
+        );
     }
     if config.guards.merchant_accounts.is_empty() {
         tracing::info!(

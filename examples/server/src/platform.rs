@@ -4,7 +4,10 @@
 //! They arrive on their own route, verified by `VerifyWebhookLayer::hmac_header` (the
 //! `HmacSignature` header over the exact body), and are stored, then acknowledged, like standard
 //! notifications. No business logic reads them: they are kept for a merchant's own code, and
-//! listed on the admin listener.
+//! listed on the admin listener. The `type`/`data` events of the standard route (the direct-debit
+//! notice of change, `ach.notificationOfChange`...) take the same path, signed in the same header
+//! or, with `ADYEN_ACCEPT_UNSIGNED_EVENTS`, unsigned: they carry no event identifier, so the hash
+//! of their bytes is their key.
 //!
 //! # The deduplication key
 //!

@@ -8,9 +8,11 @@
 //!   queue: a notification is leased while it is processed, so that several instances never work
 //!   on the same one and a crashed instance's lease simply runs out.
 //! - [`Store::update_payment`] recomputes a payment's state from its notifications.
-//! - [`Store::save_event`] stores a header-signed webhook (Balance Platform, Management API...)
-//!   in one transaction, before the acknowledgement, deduplicated by the key
-//!   [`platform::dedupe_key`](crate::platform::dedupe_key) gives it. These are stored only.
+//! - [`Store::save_event`] stores a header-signed webhook (Balance Platform, Management API...),
+//!   or a `type`/`data` event of the standard route (notice of change), in one transaction,
+//!   before the acknowledgement, deduplicated by the key
+//!   [`platform::dedupe_key`](crate::platform::dedupe_key) gives it, with how it was
+//!   [authenticated](Authentication). These are stored only.
 //!
 //! Timestamps are milliseconds since the Unix epoch and booleans are `0`/`1`: the types both
 //! databases and the `Any` driver agree on.
@@ -207,7 +209,38 @@ pub struct Stats {
     pub event_deliveries: i64,
 }
 
-/// A header-signed webhook to store: see [`Store::save_event`].
+/// How a stored event's body was authenticated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Authentication {
+    /// An `HmacSignature` header over the exact bytes, with one of the configured keys: the
+    /// header-signed route, and signed `type`/`data` events of the standard route.
+    Hmac,
+    /// HTTP Basic auth alone: a `type`/`data` event of the standard route that came without a
+    /// signature, accepted because `ADYEN_ACCEPT_UNSIGNED_EVENTS` is on. Whoever knows the
+    /// webhook's credentials can write one.
+    BasicAuth,
+}
+
+impl Authentication {
+    /// `hmac` or `basic-auth`: the stored value, and the admin API's.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Hmac => "hmac",
+            Self::BasicAuth => "basic-auth",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        match text {
+            "hmac" => Some(Self::Hmac),
+            "basic-auth" => Some(Self::BasicAuth),
+            _ => None,
+        }
+    }
+}
+
+/// An event to store (a header-signed webhook, or a `type`/`data` event of the standard route):
+/// see [`Store::save_event`].
 #[derive(Clone, Copy, Debug)]
 pub struct NewEvent<'a> {
     /// The body's `type`, `""` when it has none.
@@ -220,9 +253,11 @@ pub struct NewEvent<'a> {
     pub body: &'a [u8],
     /// Why it is not meant for this server, if it is not.
     pub ignored: Option<&'a str>,
+    /// How `body` was authenticated.
+    pub authentication: Authentication,
 }
 
-/// A stored header-signed webhook, without its body.
+/// A stored event, without its body.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredEvent {
     /// Its id in the store.
@@ -241,10 +276,13 @@ pub struct StoredEvent {
     pub deliveries: i64,
     /// Why it is not meant for this server, if it is not.
     pub ignored: Option<String>,
+    /// How its body was authenticated: [`Authentication::Hmac`] as soon as one delivery of
+    /// these bytes was signed.
+    pub authentication: Authentication,
 }
 
 const EVENT_COLUMNS: &str = "id, event_type, environment, dedupe_key, received_at, \
-                             last_delivered_at, deliveries, ignored";
+                             last_delivered_at, deliveries, ignored, authentication";
 
 const COLUMNS: &str = "id, live, item, deliveries, received_at, last_delivered_at, attempts, \
                        next_attempt_at, last_error, processed_at, dead_at, ignored";
@@ -441,10 +479,11 @@ impl Store {
         Ok(saved)
     }
 
-    /// Stores a verified header-signed webhook, in one transaction, and returns once it is
-    /// committed: only then may Adyen be told `[accepted]`. A redelivery (the same
+    /// Stores an authenticated event, in one transaction, and returns once it is committed:
+    /// only then may Adyen be told `[accepted]`. A redelivery (the same
     /// [`NewEvent::dedupe_key`]) is not stored again; its delivery is counted, and the body
-    /// first received is kept.
+    /// first received is kept. A signed redelivery of an event first received unsigned marks it
+    /// [`Authentication::Hmac`]: the stored bytes have then been verified. Never the reverse.
     pub async fn save_event(&self, event: &NewEvent<'_>) -> Result<Saved, StoreError> {
         let subject = || format!("event {}", event.dedupe_key);
         self.inject(FaultPoint::SaveBegin, subject).await?;
@@ -456,11 +495,13 @@ impl Store {
             .map_err(StoreError::new("starting a transaction"))?;
         let row = sqlx::query(
             "INSERT INTO platform_events (event_type, environment, dedupe_key, body, \
-                 received_at, last_delivered_at, ignored) \
-             VALUES ($1, $2, $3, $4, $5, $5, $6) \
+                 received_at, last_delivered_at, ignored, authentication) \
+             VALUES ($1, $2, $3, $4, $5, $5, $6, $7) \
              ON CONFLICT (dedupe_key) DO UPDATE \
              SET deliveries = platform_events.deliveries + 1, \
-                 last_delivered_at = excluded.last_delivered_at \
+                 last_delivered_at = excluded.last_delivered_at, \
+                 authentication = CASE WHEN excluded.authentication = 'hmac' THEN 'hmac' \
+                                       ELSE platform_events.authentication END \
              RETURNING id, deliveries",
         )
         .bind(text(event.event_type))
@@ -469,6 +510,7 @@ impl Store {
         .bind(event.body.to_vec())
         .bind(now)
         .bind(event.ignored.map(text))
+        .bind(event.authentication.as_str())
         .fetch_one(&mut *tx)
         .await
         .map_err(StoreError::new("storing an event"))?;
@@ -488,7 +530,7 @@ impl Store {
         Ok(saved)
     }
 
-    /// The stored header-signed webhooks, newest first, at most `limit` of them, older than
+    /// The stored events, newest first, at most `limit` of them, older than
     /// `before` (an id: the cursor of the next page) when given.
     pub async fn list_events(
         &self,
@@ -506,7 +548,7 @@ impl Store {
         rows.iter().map(event_from_row).collect()
     }
 
-    /// One stored header-signed webhook, and its body exactly as received.
+    /// One stored event, and its body exactly as received.
     pub async fn get_event(&self, id: i64) -> Result<Option<(StoredEvent, Vec<u8>)>, StoreError> {
         let row = sqlx::query(&format!(
             "SELECT {EVENT_COLUMNS}, body FROM platform_events WHERE id = $1"
@@ -903,6 +945,11 @@ fn parse_item(json: String) -> Result<NotificationRequestItem, StoreError> {
 fn event_from_row(row: &AnyRow) -> Result<StoredEvent, StoreError> {
     let read = StoreError::new("reading an event");
     (|| {
+        let authentication: String = row.try_get("authentication")?;
+        // The table's CHECK allows no other value.
+        let authentication = Authentication::parse(&authentication).ok_or_else(|| {
+            sqlx::Error::Decode(format!("unknown authentication {authentication:?}").into())
+        })?;
         Ok::<_, sqlx::Error>(StoredEvent {
             id: row.try_get("id")?,
             event_type: row.try_get("event_type")?,
@@ -912,6 +959,7 @@ fn event_from_row(row: &AnyRow) -> Result<StoredEvent, StoreError> {
             last_delivered_at: row.try_get("last_delivered_at")?,
             deliveries: row.try_get("deliveries")?,
             ignored: row.try_get("ignored")?,
+            authentication,
         })
     })()
     .map_err(read)

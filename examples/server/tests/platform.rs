@@ -4,16 +4,16 @@
 
 mod support;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use adyen_webhook_server::app::{PLATFORM_PATH, WEBHOOK_PATH};
 use adyen_webhook_server::config::Config;
-use adyen_webhook_server::faults::{Fault, FaultInjector, FaultPoint};
+use adyen_webhook_server::faults::FaultPoint;
 use adyen_webhook_server::payments::LogEffects;
 use adyen_webhook_server::server::{self, Running};
 use adyen_webhook_server::store::Store;
 use serde_json::Value;
-use support::{config, fast_worker, get, post_with, start, Answer, TestDb};
+use support::{config, events, fast_worker, get, post_with, start, Answer, FailEvents, TestDb};
 use tower_adyen_webhook::{HmacKey, HmacKeys};
 
 const KEY: &str = "00727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB1";
@@ -66,22 +66,6 @@ fn assert_accepted(answer: &Answer) {
     );
 }
 
-/// Every stored event, as the admin API lists them, newest first, a page of `limit` at a time.
-async fn events(server: &Running, limit: usize) -> Vec<Value> {
-    let mut all = Vec::new();
-    let mut path = format!("/api/events?limit={limit}");
-    loop {
-        let page = get(&server.admin_url(&path), None).await;
-        assert_eq!(page.status, 200, "{page:?}");
-        let page = page.json();
-        all.extend(page["events"].as_array().expect("an array").iter().cloned());
-        match page["nextBefore"].as_i64() {
-            Some(before) => path = format!("/api/events?limit={limit}&before={before}"),
-            None => return all,
-        }
-    }
-}
-
 fn account_holder(event_type: &str, id: &str, status: &str) -> String {
     // Spacing, a non-ASCII name and an escaped NUL: stored and given back byte for byte.
     format!(
@@ -114,6 +98,7 @@ async fn a_signed_event_is_stored_then_acknowledged_and_its_redelivery_counted(d
     assert_eq!(event["environment"], "test");
     assert_eq!(event["deliveries"], 1);
     assert_eq!(event["ignored"], Value::Null);
+    assert_eq!(event["authentication"], "hmac");
     assert!(event["dedupeKey"].as_str().unwrap().starts_with("sha256:"));
     assert!(event["receivedAt"].as_str().unwrap().ends_with('Z'));
     assert!(event.get("body").is_none(), "the list leaves bodies out");
@@ -336,23 +321,6 @@ async fn without_the_key_the_route_does_not_exist(db: &TestDb) {
     assert_eq!(get(&server.url(WEBHOOK_PATH), None).await.status, 405);
     assert_eq!(server.store().stats().await.unwrap().events, 0);
     server.shutdown().await.unwrap();
-}
-
-/// Fails the store's writes of events at one point, while set.
-#[derive(Debug, Default)]
-struct FailEvents(Mutex<Option<FaultPoint>>);
-
-impl FailEvents {
-    fn at(&self, point: Option<FaultPoint>) {
-        *self.0.lock().unwrap() = point;
-    }
-}
-
-impl FaultInjector for FailEvents {
-    fn fault(&self, point: FaultPoint, subject: &str) -> Option<Fault> {
-        let failing = *self.0.lock().unwrap() == Some(point);
-        (failing && subject.starts_with("event ")).then_some(Fault::Error)
-    }
 }
 
 /// A store that fails before or at the commit: no 2xx, nothing stored. One that fails just after

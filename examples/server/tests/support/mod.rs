@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use adyen_webhook_server::config::{Config, Credentials, Secret};
+use adyen_webhook_server::faults::{Fault, FaultInjector, FaultPoint};
 use adyen_webhook_server::payments::{Action, EffectError, Effects};
 use adyen_webhook_server::server::{self, Listeners, Running};
 use adyen_webhook_server::store::{Stats, Store};
@@ -286,6 +287,39 @@ pub async fn post_with(
 /// GETs `url`.
 pub async fn get(url: &str, auth: Option<(&str, &str)>) -> Answer {
     request("GET", url, "", auth).await
+}
+
+/// Every stored event, as the admin API lists them, newest first, a page of `limit` at a time.
+pub async fn events(server: &Running, limit: usize) -> Vec<serde_json::Value> {
+    let mut all = Vec::new();
+    let mut path = format!("/api/events?limit={limit}");
+    loop {
+        let page = get(&server.admin_url(&path), None).await;
+        assert_eq!(page.status, 200, "{page:?}");
+        let page = page.json();
+        all.extend(page["events"].as_array().expect("an array").iter().cloned());
+        match page["nextBefore"].as_i64() {
+            Some(before) => path = format!("/api/events?limit={limit}&before={before}"),
+            None => return all,
+        }
+    }
+}
+
+/// Fails the store's writes of events at one point, while set.
+#[derive(Debug, Default)]
+pub struct FailEvents(Mutex<Option<FaultPoint>>);
+
+impl FailEvents {
+    pub fn at(&self, point: Option<FaultPoint>) {
+        *self.0.lock().unwrap() = point;
+    }
+}
+
+impl FaultInjector for FailEvents {
+    fn fault(&self, point: FaultPoint, subject: &str) -> Option<Fault> {
+        let failing = *self.0.lock().unwrap() == Some(point);
+        (failing && subject.starts_with("event ")).then_some(Fault::Error)
+    }
 }
 
 /// Polls `store` until `done` holds for its counts, or panics after `patience`.
