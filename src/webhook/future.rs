@@ -18,7 +18,24 @@ use crate::{ResponseBody, WebhookBody};
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 pin_project! {
-    /// Response future of [`VerifyWebhook`](super::VerifyWebhook).
+    /// Response future of [`VerifyWebhook`](crate::VerifyWebhook).
+    ///
+    /// ```
+    /// use std::convert::Infallible;
+    ///
+    /// use http::{Request, Response};
+    /// use tower::{service_fn, Service};
+    /// use tower_adyen_webhook::{webhook::ResponseFuture, HmacKey, VerifyWebhook, WebhookBody};
+    ///
+    /// let key: HmacKey = "00727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB1".parse().unwrap();
+    /// let mut service = VerifyWebhook::notifications(
+    ///     service_fn(|_: Request<WebhookBody>| async { Ok::<_, Infallible>(Response::new(String::new())) }),
+    ///     key,
+    /// );
+    /// // A named future: no boxing, no hidden `Send` bound.
+    /// fn named<B, S: Service<Request<WebhookBody>>>(_: &ResponseFuture<B, S>) {}
+    /// named(&service.call(Request::post("/").body(String::new()).unwrap()));
+    /// ```
     pub struct ResponseFuture<B, S>
     where
         S: Service<Request<WebhookBody>>,
