@@ -275,6 +275,55 @@ mod tests {
     }
 
     #[test]
+    fn a_body_of_exactly_the_limit_fits_one_byte_more_does_not() {
+        let (_, result) = collect(&[50, 50], 100);
+        assert!(matches!(result, Poll::Ready(Ok(ref bytes)) if bytes.len() == 100));
+        let (_, result) = collect(&[50, 51], 100);
+        assert!(matches!(result, Poll::Ready(Err(_))));
+        let (buffer, result) = collect(&[101], 100);
+        assert!(matches!(result, Poll::Ready(Err(_))));
+        assert_eq!(buffer.len, 0, "nothing kept of a piece that does not fit");
+    }
+
+    #[test]
+    fn a_second_piece_makes_room_for_exactly_both() {
+        // A third piece that does not fit stops the collection with the buffer as it was.
+        for (sizes, capacity) in [
+            (&[3, 5, 1000][..], 8),
+            (&[3, 1, 1000], 4),
+            (&[7, 2, 1000], 9),
+        ] {
+            let (buffer, result) = collect(sizes, 100);
+            assert!(matches!(result, Poll::Ready(Err(_))));
+            let held = buffer.rest.as_ref().map_or(0, Vec::capacity);
+            assert_eq!(held, capacity, "{sizes:?}");
+        }
+    }
+
+    #[test]
+    fn room_grows_by_doubling_but_never_past_the_limit() {
+        let mut buffer = Vec::new();
+        reserve_within(&mut buffer, 20, 100);
+        assert_eq!(buffer.capacity(), 20, "exactly what the first pieces need");
+        buffer.resize(20, 0);
+        reserve_within(&mut buffer, 10, 100);
+        assert_eq!(buffer.capacity(), 40, "doubled");
+        buffer.resize(30, 0);
+        reserve_within(&mut buffer, 10, 100);
+        assert_eq!(buffer.capacity(), 40, "already room: unchanged");
+        buffer.resize(40, 0);
+        reserve_within(&mut buffer, 50, 100);
+        assert_eq!(
+            buffer.capacity(),
+            90,
+            "more than double when a piece needs it"
+        );
+        buffer.resize(90, 0);
+        reserve_within(&mut buffer, 5, 100);
+        assert_eq!(buffer.capacity(), 100, "doubling stops at the limit");
+    }
+
+    #[test]
     fn the_buffer_never_holds_more_than_the_limit() {
         // 8 KiB, then 16 KiB, then 8 KiB pieces: doubling from 24 KiB would reach 384 KiB on the
         // way to a 256 KiB limit.
