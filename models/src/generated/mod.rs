@@ -132,7 +132,8 @@ pub const EVENT_TYPES: &[&str] = &[
     "terminalSettings.modified",
 ];
 
-/// A header-signed Adyen webhook, by its `type`.
+/// An Adyen webhook body, by its `type`: the header-signed webhooks, and the standard
+/// webhooks whose body has a `type` of its own.
 ///
 /// One variant per event type of every family, holding the typed body, plus two that hold
 /// the raw JSON: [`Unknown`](Self::Unknown) for a `type` this version does not know (or no
