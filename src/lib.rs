@@ -33,8 +33,8 @@ pub use self::notification::{
     AdditionalData, Amount, EventCode, NotificationRequest, NotificationRequestItem,
 };
 pub use self::signature::{signing_string, HmacKey, HmacKeys, KeyError, Verified, VerifyError};
-/// The typed models of header-signed webhooks ([`SignedWebhook::event`]), from
-/// `tower-adyen-webhook-models`.
+/// The typed models of `type`/`data` webhooks ([`SignedWebhook::event`],
+/// [`UnsignedWebhook::event`]), from `tower-adyen-webhook-models`.
 #[cfg(feature = "models")]
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
 pub use tower_adyen_webhook_models as models;
