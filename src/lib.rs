@@ -187,6 +187,7 @@ pub use self::webhook::extensions::{
 pub use self::webhook::layer::{
     ConfigError, Policy, VerifyWebhookLayer, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ITEMS,
 };
+pub use self::webhook::observe::{KeyUsage, KeyUse, Outcome, Verdict};
 pub use self::webhook::service::VerifyWebhook;
 /// The typed models of `type`/`data` webhooks ([`SignedWebhook::event`],
 /// [`UnsignedWebhook::event`]), from `tower-adyen-webhook-models`.

@@ -2,6 +2,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
+use std::time::Instant;
 
 use bytes::{Buf, BufMut, Bytes};
 use http::request::Parts;
@@ -10,7 +11,8 @@ use http_body::Body;
 use pin_project_lite::pin_project;
 use tower_service::Service;
 
-use super::layer::Config;
+use super::layer::{Config, Mode};
+use super::observe::{self, Outcome, Tally};
 use super::verify::{self, Rejection};
 use crate::response::text_response;
 use crate::{ResponseBody, WebhookBody};
@@ -43,6 +45,9 @@ pin_project! {
         #[pin]
         state: State<B, S, S::Future>,
         config: Arc<Config>,
+        // When the request arrived, if anyone is told how long it took.
+        started: Option<Instant>,
+        tally: Tally,
     }
 }
 
@@ -85,7 +90,13 @@ where
                 inner: Some(inner),
             },
         };
-        Self { state, config }
+        let started = config.observed().then(Instant::now);
+        Self {
+            state,
+            config,
+            started,
+            tally: Tally::default(),
+        }
     }
 }
 
@@ -103,7 +114,12 @@ where
             match this.state.as_mut().project() {
                 StateProj::Rejected { rejection } => {
                     let rejection = rejection.take().expect("future polled after completion");
-                    return Poll::Ready(Ok(rejection.into_response()));
+                    return Poll::Ready(Ok(reject(
+                        rejection,
+                        this.config,
+                        this.started,
+                        this.tally,
+                    )));
                 }
                 StateProj::Buffering {
                     body,
@@ -114,7 +130,11 @@ where
                     let bytes =
                         match ready!(buffer.poll_collect(body, this.config.max_body_bytes, cx)) {
                             Ok(bytes) => bytes,
-                            Err(rejection) => return Poll::Ready(Ok(rejection.into_response())),
+                            Err(rejection) => {
+                                let response =
+                                    reject(rejection, this.config, this.started, this.tally);
+                                return Poll::Ready(Ok(response));
+                            }
                         };
                     let mut parts = parts.take().expect("future polled after completion");
                     let mut inner = inner.take().expect("future polled after completion");
@@ -123,18 +143,63 @@ where
                         &parts.headers,
                         &bytes,
                         &mut parts.extensions,
+                        this.tally,
                     ) {
-                        return Poll::Ready(Ok(rejection.into_response()));
+                        let response = reject(rejection, this.config, this.started, this.tally);
+                        return Poll::Ready(Ok(response));
                     }
                     let future = inner.call(Request::from_parts(parts, WebhookBody::new(bytes)));
                     this.state.set(State::Calling { future });
                 }
                 StateProj::Calling { future } => {
                     let result = ready!(future.poll(cx));
+                    let outcome = match &result {
+                        Ok(response) if response.status().is_success() => Outcome::Accepted,
+                        Ok(_) => Outcome::HandlerFailed,
+                        Err(_) => Outcome::HandlerError,
+                    };
+                    finish(this.config, *this.started, outcome, None, this.tally);
                     return Poll::Ready(result.map(|response| acknowledge(response, this.config)));
                 }
             }
         }
+    }
+}
+
+/// The response to a request the inner service does not see, once its verdict is reported.
+fn reject<B>(
+    rejection: Rejection,
+    config: &Config,
+    started: &Option<Instant>,
+    tally: &Tally,
+) -> Response<ResponseBody<B>> {
+    let (outcome, reason) = rejection.outcome();
+    finish(config, *started, outcome, reason, tally);
+    rejection.into_response()
+}
+
+/// Tells whoever listens how a request ended.
+fn finish(
+    config: &Config,
+    started: Option<Instant>,
+    outcome: Outcome,
+    reason: Option<&'static str>,
+    tally: &Tally,
+) {
+    if let Some(started) = started {
+        let mode = match config.mode {
+            Mode::Notifications => "notifications",
+            Mode::HmacHeader => "hmac_header",
+        };
+        observe::report(
+            config.on_verdict.as_ref().map(|callback| &callback.0),
+            &config.usage,
+            mode,
+            outcome,
+            reason,
+            tally,
+            started.elapsed(),
+        );
     }
 }
 
@@ -236,6 +301,7 @@ fn body_error(error: BoxError, limit: usize) -> Rejection {
     tracing::warn!(error = ?error.to_string(), "Adyen webhook rejected: the request body failed");
     Rejection::new(
         StatusCode::BAD_REQUEST,
+        "body_failed",
         "the request body could not be read",
     )
 }

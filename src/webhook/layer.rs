@@ -3,6 +3,7 @@ use std::sync::Arc;
 
 use tower_layer::Layer;
 
+use super::observe::{KeyUsage, OnVerdict, Verdict};
 use crate::basic_auth::BasicAuth;
 use crate::signature::HmacKeys;
 use crate::VerifyWebhook;
@@ -69,6 +70,25 @@ pub(crate) struct Config {
     pub(crate) keep_handler_response: bool,
     pub(crate) basic_auth: Option<BasicAuth>,
     pub(crate) accept_unsigned_events: bool,
+    pub(crate) on_verdict: Option<Callback>,
+    pub(crate) usage: KeyUsage,
+}
+
+impl Config {
+    /// Whether anyone is told of each verdict, and so whether a request's time is taken.
+    pub(crate) fn observed(&self) -> bool {
+        cfg!(feature = "metrics") || self.on_verdict.is_some()
+    }
+}
+
+/// The verdict callback; `Debug` only says there is one.
+#[derive(Clone)]
+pub(crate) struct Callback(pub(crate) OnVerdict);
+
+impl fmt::Debug for Callback {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Callback")
+    }
 }
 
 /// Applies [`VerifyWebhook`] to a service: see the [module docs](super).
@@ -171,13 +191,15 @@ impl VerifyWebhookLayer {
         Self {
             config: Arc::new(Config {
                 mode,
-                keys,
                 max_body_bytes: DEFAULT_MAX_BODY_BYTES,
                 max_items: DEFAULT_MAX_ITEMS,
                 policy: Policy::default(),
                 keep_handler_response: false,
                 basic_auth: None,
                 accept_unsigned_events: false,
+                on_verdict: None,
+                usage: KeyUsage::new(&keys),
+                keys,
             }),
         }
     }
@@ -366,6 +388,97 @@ impl VerifyWebhookLayer {
     pub fn basic_auth(mut self, username: &str, password: &str) -> Self {
         self.config_mut().basic_auth = Some(BasicAuth::new(username, password, "Adyen webhooks"));
         self
+    }
+
+    /// Calls `callback` once for every request, with its [`Verdict`]: the outcome, why it was
+    /// refused, how many items it held and how many failed, the check value of the key that
+    /// verified it, and the time it took from its arrival to the response. For the counters a
+    /// dashboard wants without the `metrics` feature: feed them to OpenTelemetry, a log, or
+    /// anything else. The callback runs on the request's task, so it should be quick.
+    ///
+    /// ```
+    /// use std::convert::Infallible;
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// use http::{Request, Response, StatusCode};
+    /// use tower::{service_fn, ServiceExt};
+    /// use tower_layer::Layer;
+    /// use tower_adyen_webhook::{HmacKey, NotificationRequest, NotificationRequestItem, Outcome, VerifyWebhookLayer, WebhookBody};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let key: HmacKey = "00727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB1".parse()?;
+    /// let seen = Arc::new(Mutex::new(Vec::new()));
+    /// let record = seen.clone();
+    /// let layer = VerifyWebhookLayer::notifications(key.clone()).on_verdict(move |verdict| {
+    ///     // An OpenTelemetry counter would be incremented here, with the outcome as attribute.
+    ///     record.lock().unwrap().push((verdict.outcome, verdict.reason, verdict.items, verdict.kcv.map(str::to_owned)));
+    /// });
+    /// let service = layer.layer(service_fn(|_: Request<WebhookBody>| async {
+    ///     Ok::<_, Infallible>(Response::new(String::new()))
+    /// }));
+    ///
+    /// let mut item = NotificationRequestItem::new("7914073381342284", "AUTHORISATION");
+    /// key.sign_item_in_place(&mut item);
+    /// let body = NotificationRequest { live: false, items: vec![item] }.to_json();
+    /// service.clone().oneshot(Request::post("/").body(body.clone())?).await?;
+    /// let forged = body.replace("7914073381342284", "7914073381342285");
+    /// service.oneshot(Request::post("/").body(forged)?).await?;
+    ///
+    /// assert_eq!(
+    ///     *seen.lock().unwrap(),
+    ///     [
+    ///         (Outcome::Accepted, None, 1, Some("9540DA".to_owned())),
+    ///         (Outcome::Unauthorized, Some("signature_mismatch"), 1, None),
+    ///     ]
+    /// );
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn on_verdict<F>(mut self, callback: F) -> Self
+    where
+        F: Fn(&Verdict<'_>) + Send + Sync + 'static,
+    {
+        self.config_mut().on_verdict = Some(Callback(Arc::new(callback)));
+        self
+    }
+
+    /// When each of this layer's keys last verified a webhook: a handle that every service the
+    /// layer makes (and every clone of it) updates. During a key rotation it says when the
+    /// previous key stopped being needed.
+    ///
+    /// ```
+    /// use std::convert::Infallible;
+    ///
+    /// use http::{Request, Response};
+    /// use tower::{service_fn, ServiceExt};
+    /// use tower_layer::Layer;
+    /// use tower_adyen_webhook::{HmacKey, HmacKeys, NotificationRequest, NotificationRequestItem, VerifyWebhookLayer, WebhookBody};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let new: HmacKey = "00727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB1".parse()?;
+    /// let old: HmacKey = "DFB1EB5485895CFA84146406857104ABB4CBCABDC8AAF103A624C8F6A3EAAB00".parse()?;
+    /// let layer = VerifyWebhookLayer::notifications(HmacKeys::new(new).with(old.clone()));
+    /// let usage = layer.key_usage();
+    /// let service = layer.layer(service_fn(|_: Request<WebhookBody>| async {
+    ///     Ok::<_, Infallible>(Response::new(String::new()))
+    /// }));
+    ///
+    /// // A webhook still signed with the old key.
+    /// let mut item = NotificationRequestItem::new("7914073381342284", "AUTHORISATION");
+    /// old.sign_item_in_place(&mut item);
+    /// let body = NotificationRequest { live: false, items: vec![item] }.to_json();
+    /// service.oneshot(Request::post("/").body(body)?).await?;
+    ///
+    /// let used: Vec<bool> = usage.iter().map(|key| key.last_verified.is_some()).collect();
+    /// assert_eq!(used, [false, true]);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn key_usage(&self) -> KeyUsage {
+        self.config.usage.clone()
     }
 
     /// Accepts `type`/`data` events that come on the standard endpoint without an
