@@ -21,7 +21,8 @@
 //
 // Prints one JSON line per figure to stdout, in the format of the Python and Node benchmarks.
 // Set BENCH_SECONDS to change the length of each timed run (default 2.5), BENCH_WARMUP_SECONDS
-// that of each warm-up (default 3), ADYEN_LIBRARY the library's label in the output.
+// the shortest warm-up before each (default 3; it goes on while the JIT is still making the
+// passes faster, up to 30 s), ADYEN_LIBRARY the library's label in the output.
 
 import com.adyen.model.notification.NotificationRequest;
 import com.adyen.model.notification.NotificationRequestItem;
@@ -40,11 +41,15 @@ import java.util.List;
 import java.util.Locale;
 
 public final class JavaBench {
-  // Long enough for the JIT to compile the parse and verify paths with its optimising tier (on a
-  // busy 2-core machine, per-call figures still fell by half between the first and the third
-  // second); the warm-up also calibrates the timed run, so the timer is read only twice around it.
+  // The warm-up runs in rounds until the JIT has settled: at least BENCH_WARMUP_SECONDS, and on
+  // until two rounds in a row are no faster than the best one before them by more than 2% (on a
+  // busy 2-core machine the compiler threads get little time, and pass times were still falling
+  // by half after several seconds), but never past MAX_WARMUP_NS. The last round's mean pass
+  // time sizes the timed run, so the timer is read only twice around it.
   private static final long WARMUP_NS =
       (long) (Double.parseDouble(System.getenv().getOrDefault("BENCH_WARMUP_SECONDS", "3")) * 1e9);
+  private static final long MAX_WARMUP_NS = Math.max(WARMUP_NS, 30_000_000_000L);
+  private static final long ROUND_NS = 250_000_000L;
 
   // The validator holds no per-call state, so one instance serves every call, as it would in a
   // long-running server.
@@ -236,18 +241,36 @@ public final class JavaBench {
     long targetNs =
         (long) (Double.parseDouble(System.getenv().getOrDefault("BENCH_SECONDS", "2.5")) * 1e9);
 
-    long warmPasses = 0;
-    long elapsed;
-    long start = System.nanoTime();
-    do {
-      pass.run(cases);
-      warmPasses++;
-      elapsed = System.nanoTime() - start;
-    } while (elapsed < WARMUP_NS);
-    long iterations = Math.max(1, (long) ((double) targetNs * warmPasses / elapsed));
+    long warmStart = System.nanoTime();
+    double best = Double.MAX_VALUE;
+    double perPass;
+    int stale = 0;
+    long warmed;
+    while (true) {
+      long passes = 0;
+      long roundStart = System.nanoTime();
+      long round;
+      do {
+        pass.run(cases);
+        passes++;
+        round = System.nanoTime() - roundStart;
+      } while (round < ROUND_NS);
+      perPass = (double) round / passes;
+      if (perPass < best * 0.98) {
+        best = perPass;
+        stale = 0;
+      } else {
+        stale++;
+      }
+      warmed = System.nanoTime() - warmStart;
+      if ((warmed >= WARMUP_NS && stale >= 2) || warmed >= MAX_WARMUP_NS) {
+        break;
+      }
+    }
+    long iterations = Math.max(1, (long) (targetNs / perPass));
 
     long checked = 0;
-    start = System.nanoTime();
+    long start = System.nanoTime();
     for (long i = 0; i < iterations; i++) {
       checked += pass.run(cases);
     }
@@ -261,14 +284,16 @@ public final class JavaBench {
         String.format(
             Locale.ROOT,
             "{\"runtime\": \"%s\", \"library\": \"%s\", \"requests\": %d, \"items\": %d,"
-                + " \"ns_per_request\": %.1f, \"ns_per_item\": %.1f, \"iterations\": %d}",
+                + " \"ns_per_request\": %.1f, \"ns_per_item\": %.1f, \"iterations\": %d,"
+                + " \"warmup_seconds\": %.1f}",
             runtime,
             library,
             requests,
             items,
             (double) totalNs / (iterations * requests),
             (double) totalNs / (iterations * items),
-            iterations));
+            iterations,
+            warmed / 1e9));
   }
 
   public static void main(String[] args) throws Exception {
