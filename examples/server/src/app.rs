@@ -36,6 +36,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
+use secrecy::ExposeSecret as _;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::{Notify, Semaphore};
@@ -85,7 +86,7 @@ pub fn webhook_router(
     let mut verify =
         VerifyWebhookLayer::notifications(config.keys.clone()).max_items(config.limits.max_items);
     if let Some(credentials) = &config.basic_auth {
-        verify = verify.basic_auth(&credentials.username, credentials.password.expose());
+        verify = verify.basic_auth(&credentials.username, credentials.password.expose_secret());
     }
     if config.accept_unsigned_events {
         verify = verify.accept_unsigned_events()?;
@@ -105,7 +106,7 @@ pub fn webhook_router(
     if let Some(keys) = &config.platform_keys {
         let mut verify = VerifyWebhookLayer::hmac_header(keys.clone());
         if let Some(credentials) = &config.basic_auth {
-            verify = verify.basic_auth(&credentials.username, credentials.password.expose());
+            verify = verify.basic_auth(&credentials.username, credentials.password.expose_secret());
         }
         // The same semaphore as the standard route: together they hold at most
         // MAX_WEBHOOKS_IN_FLIGHT bodies.
@@ -142,7 +143,7 @@ pub fn admin_router(
         .layer(middleware::from_fn_with_state(in_flight, shed_load));
     if let Some(credentials) = &config.admin.basic_auth {
         api = api.layer(
-            RequireBasicAuthLayer::new(&credentials.username, credentials.password.expose())
+            RequireBasicAuthLayer::new(&credentials.username, credentials.password.expose_secret())
                 .realm("Adyen webhook server admin"),
         );
     }
@@ -267,7 +268,7 @@ fn ignore_reason(guards: &Guards, live: bool, item: &NotificationRequestItem) ->
     if !accounts.is_empty()
         && !accounts
             .iter()
-            .any(|account| account.expose() == item.merchant_account_code)
+            .any(|account| account.expose_secret() == item.merchant_account_code)
     {
         return Some("its merchantAccountCode is not in ADYEN_MERCHANT_ACCOUNT".to_owned());
     }

@@ -5,7 +5,7 @@ use std::io::{self, IsTerminal as _, Write as _};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use adyen_webhook_server::config::{Config, ConfigError, DEFAULT_DATABASE_URL};
+use adyen_webhook_server::config::{ConfigError, Settings, DEFAULT_LOG_FILTER};
 use adyen_webhook_server::demo::{self, DemoEffects, DemoKeys};
 use adyen_webhook_server::payments::LogEffects;
 use adyen_webhook_server::serve::{self, fit_to_fd_limit};
@@ -19,8 +19,6 @@ use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 use tracing_subscriber::{reload, EnvFilter};
 
-const DEFAULT_LOG_FILTER: &str = "info,sqlx=warn";
-
 /// Added to every log filter. sqlx warns about each connect parameter of a PostgreSQL URL it
 /// does not know, quoting the value: that of `sslpassword`, which it does not support, is a
 /// password, which must not reach the log whatever `RUST_LOG` says.
@@ -29,12 +27,15 @@ const SECRET_QUOTING_TARGETS: &str = "sqlx_postgres::options::parse=error";
 /// Receives Adyen webhooks on POST /api/webhooks/notifications: verifies their HMAC signatures,
 /// stores them, and only then acknowledges them; a worker runs the business logic afterwards.
 #[derive(Parser)]
-#[command(version, after_help = ENVIRONMENT)]
+#[command(version, after_help = SOURCES)]
 struct Args {
     /// Start with a generated test key and a temporary database of its own, send this server
     /// every test scenario, show what happened, and keep serving.
     #[arg(long)]
     demo: bool,
+
+    #[command(flatten)]
+    settings: Settings,
 
     #[command(subcommand)]
     command: Option<Command>,
@@ -54,57 +55,52 @@ enum Command {
     },
 }
 
-const ENVIRONMENT: &str = "\
-Settings come from the environment and from a .env file in the working directory
-(see .env.example):
-  ADYEN_HMAC_KEY          required: the webhook's HMAC key from the Customer Area
-                          (64 hex digits; several separated by commas during a rotation,
-                          current first)
-  ADYEN_PLATFORM_HMAC_KEY the HMAC key of header-signed webhooks (Balance Platform,
-                          Management API...); when set, POST /api/webhooks/platform
-                          stores them (NEW,OLD during a rotation)
-  PORT                    default 8080: the webhook listener (POST
-                          /api/webhooks/notifications, GET /health, nothing else)
-  BIND_ADDRESS            default 127.0.0.1; 0.0.0.0 in a container
-  ADMIN_PORT              default 9090: the admin listener (the JSON API), never exposed
-  ADMIN_BIND_ADDRESS      default 127.0.0.1; anything else requires ADMIN_USERNAME and
-                          ADMIN_PASSWORD
-  ADMIN_ALLOWED_HOSTS     Host names the admin listener answers to besides its address and
-                          localhost (comma-separated)
-  ADMIN_USERNAME          Basic auth for the admin listener
-  ADMIN_PASSWORD          (both or neither)
-  DATABASE_URL            default sqlite://notifications.db?mode=rwc; or postgres://...
-  WEBHOOK_USERNAME        Basic auth, as set on the webhook in the Customer Area
-  WEBHOOK_PASSWORD        (both or neither)
-  ADYEN_ACCEPT_UNSIGNED_EVENTS
-                          true or false (default): store notice-of-change events that come
-                          without an HmacSignature header, on Basic auth alone (requires
-                          WEBHOOK_USERNAME/WEBHOOK_PASSWORD)
-  ADYEN_MERCHANT_ACCOUNT  the merchant accounts notifications may be about (comma-separated);
-                          others are stored, acknowledged and ignored
-  ADYEN_ENVIRONMENT       test or live; default: from ADYEN_CLIENT_KEY's prefix, else test
-  ADYEN_API_KEY, ADYEN_CLIENT_KEY
-                          checkout settings: read, never logged, not needed for webhooks
-  HEADER_READ_TIMEOUT_SECS, IDLE_TIMEOUT_SECS, MAX_CONNECTIONS, MAX_WEBHOOKS_IN_FLIGHT,
-  MAX_API_IN_FLIGHT, MAX_NOTIFICATION_ITEMS, SHUTDOWN_DEADLINE_SECS, WORKER_MAX_ATTEMPTS
-                          bounds: see .env.example
-  RUST_LOG                log filter, default info";
+const SOURCES: &str = "\
+Each setting comes from its flag, else its environment variable, else a .env file in the
+working directory (see examples/server/.env.example), else its default. An empty value counts
+as unset. Keys and passwords are better in the environment or .env than on a command line,
+which other users of the machine can see.";
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    let args = Args::parse();
+fn main() -> ExitCode {
+    // Before any thread starts: loading .env and dropping empty variables write the process
+    // environment, which every thread shares.
     let dotenv = dotenvy::dotenv();
-    let log = init_tracing(args.demo);
+    Settings::unset_blank_variables();
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(error) => match ConfigError::from_clap(error) {
+            Ok(error) => {
+                eprintln!("error: {error}");
+                return ExitCode::from(2);
+            }
+            Err(error) => error.exit(),
+        },
+    };
+    let log = init_tracing(args.demo, args.settings.log.as_deref());
     if let Err(error) = &dotenv {
         if !error.not_found() {
             eprintln!("error: .env: {error}");
             return ExitCode::from(2);
         }
     }
-    let result = match args.command {
-        Some(Command::Requeue { id, dead }) => requeue(id, dead).await,
-        None => run(args.demo, log).await,
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the runtime: {error}");
+            return ExitCode::from(2);
+        }
     };
+    let result = runtime.block_on(async {
+        match args.command {
+            Some(Command::Requeue { id, dead }) => {
+                requeue(&args.settings.database_url, id, dead).await
+            }
+            None => run(args.settings, args.demo, log).await,
+        }
+    });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
@@ -118,11 +114,11 @@ type LogHandle = reload::Handle<EnvFilter, tracing_subscriber::Registry>;
 
 /// Logs to stderr. The demo is quiet while it prints its own account, unless `RUST_LOG` says
 /// otherwise.
-fn init_tracing(demo: bool) -> Option<LogHandle> {
-    let (filter, from_env) = match EnvFilter::try_from_default_env() {
-        Ok(filter) => (filter, true),
-        Err(_) if demo => (EnvFilter::new("error"), false),
-        Err(_) => (EnvFilter::new(DEFAULT_LOG_FILTER), false),
+fn init_tracing(demo: bool, filter: Option<&str>) -> Option<LogHandle> {
+    let (filter, given) = match filter.map(EnvFilter::try_new) {
+        Some(Ok(filter)) => (filter, true),
+        _ if demo => (EnvFilter::new("error"), false),
+        _ => (EnvFilter::new(DEFAULT_LOG_FILTER), false),
     };
     let filter = with_secrets_quiet(filter);
     let (filter, handle) = reload::Layer::new(filter);
@@ -134,7 +130,7 @@ fn init_tracing(demo: bool) -> Option<LogHandle> {
                 .with_ansi(io::stderr().is_terminal()),
         )
         .init();
-    (!from_env).then_some(handle)
+    (!given).then_some(handle)
 }
 
 fn with_secrets_quiet(filter: EnvFilter) -> EnvFilter {
@@ -147,13 +143,9 @@ fn with_secrets_quiet(filter: EnvFilter) -> EnvFilter {
 
 /// `requeue`: resets dead-lettered notifications in the database, for a running server to
 /// take up again.
-async fn requeue(id: Option<i64>, dead: bool) -> Result<(), String> {
-    let url = std::env::var("DATABASE_URL")
-        .ok()
-        .filter(|url| !url.trim().is_empty())
-        .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
-    let database = redact_url(&url);
-    let store = Store::connect(&url)
+async fn requeue(url: &str, id: Option<i64>, dead: bool) -> Result<(), String> {
+    let database = redact_url(url);
+    let store = Store::connect(url)
         .await
         .map_err(|error| format!("database {database}: {error}"))?;
     let result = match (id, dead) {
@@ -175,15 +167,13 @@ async fn requeue(id: Option<i64>, dead: bool) -> Result<(), String> {
     result
 }
 
-async fn run(demo_mode: bool, log: Option<LogHandle>) -> Result<(), String> {
-    let env = |name: &str| std::env::var(name).ok();
+async fn run(settings: Settings, demo_mode: bool, log: Option<LogHandle>) -> Result<(), String> {
     let demo_keys = demo_mode.then(DemoKeys::generate);
     let mut config = match &demo_keys {
-        Some(keys) => Config::with_keys(
+        Some(keys) => settings.config_with_keys(
             HmacKeys::new(keys.current.key.clone()).with(keys.previous.key.clone()),
-            env,
         ),
-        None => Config::from_env(),
+        None => settings.config(),
     }
     .map_err(|error: ConfigError| error.to_string())?;
     // The demo's fake notifications never go into the configured database.

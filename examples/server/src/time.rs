@@ -1,14 +1,24 @@
 //! Timestamps as milliseconds since the Unix epoch: one integer type that SQLite and PostgreSQL
-//! store alike.
+//! store alike. The `time` crate turns them into text for the JSON API and the test sender.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
+
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
+use time::UtcDateTime;
+
+/// `2026-11-28T13:05:09.123Z`: RFC 3339 in UTC, always with milliseconds.
+const RFC3339_MS: &[BorrowedFormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+
+/// `2026-11-28T13:05:09+00:00`: how Adyen writes `eventDate`.
+const ADYEN_DATE: &[BorrowedFormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]+00:00");
 
 /// Now, in milliseconds since the Unix epoch.
 pub(crate) fn now_ms() -> i64 {
-    let since_epoch = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
+    let ms = UtcDateTime::now().unix_timestamp_nanos() / 1_000_000;
+    i64::try_from(ms).unwrap_or(i64::MAX)
 }
 
 /// `ms` plus `duration`, saturating.
@@ -18,36 +28,27 @@ pub(crate) fn after(ms: i64, duration: Duration) -> i64 {
 
 /// RFC 3339 in UTC with milliseconds (`2026-11-28T13:05:09.123Z`), for the JSON API.
 pub(crate) fn rfc3339(ms: i64) -> String {
-    let days = ms.div_euclid(86_400_000);
-    let ms_of_day = ms.rem_euclid(86_400_000);
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        ms_of_day / 3_600_000,
-        ms_of_day / 60_000 % 60,
-        ms_of_day / 1000 % 60,
-        ms_of_day % 1000
-    )
+    format(ms, RFC3339_MS)
 }
 
 /// The way Adyen writes `eventDate` (`2026-11-28T13:05:09+00:00`).
 pub(crate) fn adyen_date(ms: i64) -> String {
-    let full = rfc3339(ms);
-    format!("{}+00:00", &full[..19])
+    format(ms, ADYEN_DATE)
 }
 
-/// Howard Hinnant's `civil_from_days`: days since 1970-01-01 to a proleptic Gregorian date.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+/// `ms` in `format`. An instant past the year 9999 either way (a saturated deadline, say) is
+/// shown as the last millisecond of that year, or the first of -9999: RFC 3339 has four-digit
+/// years.
+fn format(ms: i64, format: &[BorrowedFormatItem<'_>]) -> String {
+    let instant =
+        UtcDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).unwrap_or(if ms < 0 {
+            UtcDateTime::MIN
+        } else {
+            UtcDateTime::MAX
+        });
+    instant
+        .format(format)
+        .expect("a UtcDateTime has every component these formats name")
 }
 
 #[cfg(test)]
@@ -61,5 +62,24 @@ mod tests {
         assert_eq!(rfc3339(1_795_871_109_123), "2026-11-28T13:05:09.123Z");
         assert_eq!(rfc3339(-1), "1969-12-31T23:59:59.999Z");
         assert_eq!(adyen_date(1_795_871_109_123), "2026-11-28T13:05:09+00:00");
+        assert_eq!(adyen_date(-1), "1969-12-31T23:59:59+00:00");
+    }
+
+    #[test]
+    fn saturated_instants_stay_four_digit_years() {
+        assert_eq!(
+            rfc3339(after(now_ms(), Duration::MAX)),
+            "9999-12-31T23:59:59.999Z"
+        );
+        assert_eq!(rfc3339(i64::MIN), "-9999-01-01T00:00:00.000Z");
+    }
+
+    #[test]
+    fn now_is_the_system_clock_in_milliseconds() {
+        let system = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64;
+        assert!((now_ms() - system).abs() < 1000, "{} vs {system}", now_ms());
     }
 }

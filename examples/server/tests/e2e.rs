@@ -413,6 +413,11 @@ async fn basic_auth_guards_the_webhook_and_the_api(db: &TestDb) {
     );
     assert_eq!(server.store().stats().await.unwrap().notifications, 0);
     assert_eq!(post(&url, &body, auth).await.status, 200);
+    // The payment exists once the worker has processed the notification, not when it is stored.
+    wait_for(server.store(), Duration::from_secs(10), |s| {
+        s.processed == 1
+    })
+    .await;
 
     // The webhook port serves nothing else, with or without credentials.
     for path in ["/api/notifications", "/api/payments/ORDER-A-1"] {

@@ -950,6 +950,9 @@ fn a_flood_of_unsigned_items_is_refused_in_a_few_log_lines() {
             launch = launch.env("MAX_NOTIFICATION_ITEMS", limit);
         }
         let server = launch.start();
+        // The server accepts connections before it has logged its settings: count from the
+        // last line of those, not from whatever a loaded machine has written so far.
+        assert!(server.wait_for_log("ADYEN_MERCHANT_ACCOUNT is not set", Duration::from_secs(15)));
         let lines_before = server.log_lines().len();
         let response = post_webhook(server.addr(), flood.as_bytes());
         // The log of a request is written by the time it is answered; a moment for the pipe.

@@ -21,7 +21,6 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use rand::Rng;
 use sqlx::{Connection, Executor};
 use tokio::net::TcpListener;
 use tower_adyen_webhook::HmacKeys;
@@ -90,7 +89,10 @@ impl TestDb {
             return None;
         };
         sqlx::any::install_default_drivers();
-        let schema = format!("test_{:08x}", rand::thread_rng().gen::<u32>());
+        let schema = format!(
+            "test_{:08x}",
+            getrandom::u32().expect("random bytes from the system")
+        );
         let mut connection = sqlx::AnyConnection::connect(&base)
             .await
             .unwrap_or_else(|error| panic!("TEST_DATABASE_URL: cannot connect: {error}"));
