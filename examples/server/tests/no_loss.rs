@@ -35,12 +35,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Once};
 use std::time::{Duration, Instant};
 
+use adyen_webhook_cli::scenarios::{Delivery, Expect};
+use adyen_webhook_cli::sender::{Sender, SenderConfig, ADYEN_RETRY_SCHEDULE};
 use adyen_webhook_server::app::WEBHOOK_PATH;
 use adyen_webhook_server::config::Config;
 use adyen_webhook_server::faults::{Fault, FaultInjector, FaultPoint, PANIC_MESSAGE};
 use adyen_webhook_server::payments::{LogEffects, PaymentStatus};
-use adyen_webhook_server::scenarios::{Delivery, Expect};
-use adyen_webhook_server::sender::{Sender, SenderConfig, ADYEN_RETRY_SCHEDULE};
 use adyen_webhook_server::server::{self, Running};
 use adyen_webhook_server::store::Store;
 use adyen_webhook_server::worker::WorkerConfig;
