@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every benchmark of the crate and prints one table: the floor, the crate's parse + verify,
-# the whole layer, Adyen's official Python and Node libraries on the same bodies, and an axum
+# the whole layer, Adyen's official Python, Node, Java and Go libraries on the same bodies, and an axum
 # server with and without the layer (and with parse + verify written in its handler instead) under
 # wrk on loopback, plus floods of over-limit bodies.
 #
@@ -9,12 +9,14 @@
 #   --quick   shorter runs (criterion 1 s warm-up + 3 s, 5 s of load), for a look while iterating
 #
 # Installs what it needs and is missing: wrk (Debian's package, through apt-get) and, through
-# benches/official/run.sh, Adyen's libraries in a temporary directory. Traffic goes to 127.0.0.1
+# benches/official/run.sh, a JDK, Go and three jars (Debian's packages) and Adyen's libraries in a
+# temporary directory. Traffic goes to 127.0.0.1
 # only; every load is bounded in time and in requests; every server started is stopped.
 #
 # Environment: CARGO_TARGET_DIR (default: target/), E2E_SECONDS (default 10), E2E_ROUNDS
 # (default 3), E2E_CONNECTIONS (default 32), FLOOD_CONNECTIONS (default 64), BENCH_SECONDS (the
-# official libraries' timed runs, default 2.5).
+# official libraries' timed runs, default 2.5), BENCH_WARMUP_SECONDS (the Java library's shortest
+# warm-up, default 3).
 set -euo pipefail
 
 die() {

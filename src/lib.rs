@@ -187,9 +187,10 @@ pub use self::webhook::extensions::{
 pub use self::webhook::layer::{
     ConfigError, Policy, VerifyWebhookLayer, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ITEMS,
 };
+pub use self::webhook::observe::{KeyUsage, KeyUse, Outcome, Verdict};
 pub use self::webhook::service::VerifyWebhook;
-/// The typed models of header-signed webhooks ([`SignedWebhook::event`]), from
-/// `tower-adyen-webhook-models`.
+/// The typed models of `type`/`data` webhooks ([`SignedWebhook::event`],
+/// [`UnsignedWebhook::event`]), from `tower-adyen-webhook-models`.
 #[cfg(feature = "models")]
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
 pub use tower_adyen_webhook_models as models;

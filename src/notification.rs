@@ -27,6 +27,26 @@ use crate::signature::IntBuf;
 /// A standard notification request: the whole body Adyen POSTs.
 ///
 /// It holds one item in practice, but may hold several; every item is verified and handed over.
+///
+/// ```
+/// use tower_adyen_webhook::{EventCode, NotificationRequest};
+///
+/// let body = r#"{"live": "false", "notificationItems": [{"NotificationRequestItem": {
+///     "additionalData": {"hmacSignature": "coqCmt/IZ4E3CzPvMY8zTjQVL5hYJUiBRg8UU+iCWo0=",
+///         "authCode": "58747", "cardSummary": "1111", "expiryDate": "8/2028",
+///         "avsResult": "5 No AVS data provided", "cvcResult": "1 Matches",
+///         "shopperReference": "shopper-42", "recurring.recurringDetailReference": "8415718415172204"},
+///     "amount": {"currency": "EUR", "value": 1130}, "eventCode": "AUTHORISATION",
+///     "eventDate": "2021-01-01T01:00:00+01:00", "merchantAccountCode": "TestMerchant",
+///     "merchantReference": "TestPayment-1407325143704", "originalReference": "",
+///     "paymentMethod": "visa", "pspReference": "7914073381342284", "reason": "58747:1111:8/2028",
+///     "success": "true", "operations": ["CANCEL", "CAPTURE", "REFUND"]}}]}"#;
+/// let request = NotificationRequest::from_slice(body.as_bytes())?;
+/// assert!(!request.live);
+/// assert_eq!(request.items.len(), 1);
+/// assert_eq!(request.items[0].event_code, EventCode::Authorisation);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NotificationRequest {
     /// `true` for the live environment, from the string `live`. Not covered by the signature.
@@ -40,6 +60,20 @@ impl NotificationRequest {
     ///
     /// The error says what is wrong in a few words, and is safe to send back to the client: it
     /// never quotes the body.
+    ///
+    /// ```
+    /// use tower_adyen_webhook::NotificationRequest;
+    ///
+    /// let request = NotificationRequest::from_slice(br#"{"notificationItems": []}"#)?;
+    /// assert!(request.items.is_empty());
+    ///
+    /// // The error names what is wrong and where, never what the body said.
+    /// let err = NotificationRequest::from_slice(br#"{"notificationItems": [{"NotificationRequestItem": {"success": "Card 4111 1111"}}]}"#)
+    ///     .unwrap_err();
+    /// assert!(err.to_string().contains("`success` to be `true` or `false`"), "{err}");
+    /// assert!(!err.to_string().contains("4111"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_slice(body: &[u8]) -> Result<Self, ParseError> {
         // One UTF-8 check of the whole body costs less than one per string, which is what
         // parsing bytes does. A body that fails it is parsed as bytes all the same, so that the
@@ -52,12 +86,30 @@ impl NotificationRequest {
     }
 
     /// Serializes the request as Adyen does (`live` and `success` as strings).
+    ///
+    /// ```
+    /// use tower_adyen_webhook::{NotificationRequest, NotificationRequestItem};
+    ///
+    /// let request = NotificationRequest { live: true, items: vec![NotificationRequestItem::new("1", "REFUND")] };
+    /// let json = request.to_json();
+    /// assert!(json.starts_with(r#"{"live":"true","notificationItems":[{"NotificationRequestItem":{"#));
+    /// assert!(json.contains(r#""success":"true""#));
+    /// assert_eq!(NotificationRequest::from_slice(json.as_bytes())?, request);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("a notification request always serializes")
     }
 }
 
 /// Why a body is not a standard notification request.
+///
+/// ```
+/// use tower_adyen_webhook::NotificationRequest;
+///
+/// let err = NotificationRequest::from_slice(b"[]").unwrap_err();
+/// assert!(err.to_string().starts_with("not an Adyen notification: "), "{err}");
+/// ```
 #[derive(Debug)]
 pub struct ParseError(serde_json::Error);
 
@@ -91,6 +143,36 @@ impl std::error::Error for ParseError {}
 /// Only `pspReference`, `originalReference`, `merchantAccountCode`, `merchantReference`,
 /// `amount`, `eventCode` and `success` are covered by the HMAC signature; every other field is
 /// unauthenticated and must not be trusted for anything that matters.
+///
+/// ```
+/// use tower_adyen_webhook::{Amount, EventCode, NotificationRequest};
+///
+/// let body = r#"{"live": "false", "notificationItems": [{"NotificationRequestItem": {
+///     "additionalData": {"hmacSignature": "coqCmt/IZ4E3CzPvMY8zTjQVL5hYJUiBRg8UU+iCWo0=",
+///         "authCode": "58747", "cardSummary": "1111", "expiryDate": "8/2028",
+///         "avsResult": "5 No AVS data provided", "cvcResult": "1 Matches",
+///         "shopperReference": "shopper-42", "recurring.recurringDetailReference": "8415718415172204"},
+///     "amount": {"currency": "EUR", "value": 1130}, "eventCode": "AUTHORISATION",
+///     "eventDate": "2021-01-01T01:00:00+01:00", "merchantAccountCode": "TestMerchant",
+///     "merchantReference": "TestPayment-1407325143704", "originalReference": "",
+///     "paymentMethod": "visa", "pspReference": "7914073381342284", "reason": "58747:1111:8/2028",
+///     "success": "true", "operations": ["CANCEL", "CAPTURE", "REFUND"]}}]}"#;
+/// let item = &NotificationRequest::from_slice(body.as_bytes())?.items[0];
+/// assert_eq!(item.psp_reference, "7914073381342284");
+/// assert_eq!(item.original_reference, "");
+/// assert_eq!(item.merchant_account_code, "TestMerchant");
+/// assert_eq!(item.merchant_reference, "TestPayment-1407325143704");
+/// assert_eq!(item.amount, Some(Amount::new(1130, "EUR")));
+/// assert_eq!(item.event_code, EventCode::Authorisation);
+/// assert!(item.success);
+/// // Unsigned:
+/// assert_eq!(item.event_date, "2021-01-01T01:00:00+01:00");
+/// assert_eq!(item.reason, "58747:1111:8/2028");
+/// assert_eq!(item.payment_method, "visa");
+/// assert_eq!(item.operations, ["CANCEL", "CAPTURE", "REFUND"]);
+/// assert_eq!(item.additional_data.auth_code(), Some("58747"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NotificationRequestItem {
     /// Adyen's unique reference of the payment or modification.
@@ -129,6 +211,16 @@ impl NotificationRequestItem {
     ///
     /// Meant for tests and tools: fill in the rest through the public fields, then sign it with
     /// [`HmacKey::sign_item`](crate::HmacKey::sign_item).
+    ///
+    /// ```
+    /// use tower_adyen_webhook::{EventCode, NotificationRequestItem};
+    ///
+    /// let item = NotificationRequestItem::new("7914073381342284", "CAPTURE");
+    /// assert_eq!(item.event_code, EventCode::Capture);
+    /// assert!(item.success);
+    /// assert_eq!(item.amount, None);
+    /// assert!(item.additional_data.is_empty() && item.operations.is_empty());
+    /// ```
     pub fn new(psp_reference: impl Into<String>, event_code: impl Into<EventCode>) -> Self {
         Self {
             psp_reference: psp_reference.into(),
@@ -156,12 +248,31 @@ impl NotificationRequestItem {
     }
 
     /// The `hmacSignature` from `additionalData`, if any.
+    ///
+    /// ```
+    /// use tower_adyen_webhook::{HmacKey, NotificationRequestItem};
+    ///
+    /// let mut item = NotificationRequestItem::new("7914073381342284", "CAPTURE");
+    /// assert_eq!(item.hmac_signature(), None);
+    /// let key: HmacKey = "00727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB1".parse()?;
+    /// key.sign_item_in_place(&mut item);
+    /// assert_eq!(item.hmac_signature(), Some(&*key.sign_item(&item)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn hmac_signature(&self) -> Option<&str> {
         self.additional_data.get("hmacSignature")
     }
 
     /// Whether this is a test webhook sent from the Customer Area (`pspReference` starting with
     /// `test_`).
+    ///
+    /// ```
+    /// use tower_adyen_webhook::NotificationRequestItem;
+    ///
+    /// assert!(NotificationRequestItem::new("test_AUTHORISATION_1", "AUTHORISATION").is_test());
+    /// assert!(!NotificationRequestItem::new("7914073381342284", "AUTHORISATION").is_test());
+    /// assert!(!NotificationRequestItem::new("atest_1", "AUTHORISATION").is_test());
+    /// ```
     pub fn is_test(&self) -> bool {
         self.psp_reference.starts_with("test_")
     }
@@ -172,6 +283,17 @@ impl NotificationRequestItem {
 /// Adyen sends `value` as a JSON integer. A string of digits (`"value": "1130"`, seen in Adyen's
 /// own fixtures) is read too: `value` is its integer, and the signature is checked against the
 /// text exactly as it came, so `"0012"` is signed as `0012`, not `12`.
+///
+/// ```
+/// use tower_adyen_webhook::{Amount, NotificationRequest};
+///
+/// let body = br#"{"notificationItems": [{"NotificationRequestItem":
+///     {"amount": {"currency": "EUR", "value": "1130"}, "success": "true"}}]}"#;
+/// let amount = NotificationRequest::from_slice(body)?.items[0].amount.clone().unwrap();
+/// assert_eq!(amount, Amount::new(1130, "EUR"));
+/// assert_eq!((amount.value, &*amount.currency), (1130, "EUR"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Amount {
     /// Three-letter ISO 4217 code.
@@ -185,6 +307,13 @@ pub struct Amount {
 
 impl Amount {
     /// An amount of `value` minor units of `currency`.
+    ///
+    /// ```
+    /// use tower_adyen_webhook::Amount;
+    ///
+    /// let amount = Amount::new(1130, "EUR"); // 11.30 EUR
+    /// assert_eq!((amount.value, amount.currency.as_str()), (1130, "EUR"));
+    /// ```
     pub fn new(value: i64, currency: impl Into<String>) -> Self {
         Self {
             currency: currency.into(),
@@ -208,6 +337,42 @@ impl Amount {
 /// Adyen adds keys all the time; all of them are kept. The accessors cover the common ones.
 /// Values that are not strings in the body (which Adyen does not send) are kept as their JSON
 /// text rather than failing the notification, since none of them is signed.
+///
+/// ```
+/// use tower_adyen_webhook::{AdditionalData, NotificationRequest};
+///
+/// let body = r#"{"live": "false", "notificationItems": [{"NotificationRequestItem": {
+///     "additionalData": {"hmacSignature": "coqCmt/IZ4E3CzPvMY8zTjQVL5hYJUiBRg8UU+iCWo0=",
+///         "authCode": "58747", "cardSummary": "1111", "expiryDate": "8/2028",
+///         "avsResult": "5 No AVS data provided", "cvcResult": "1 Matches",
+///         "shopperReference": "shopper-42", "recurring.recurringDetailReference": "8415718415172204"},
+///     "amount": {"currency": "EUR", "value": 1130}, "eventCode": "AUTHORISATION",
+///     "eventDate": "2021-01-01T01:00:00+01:00", "merchantAccountCode": "TestMerchant",
+///     "merchantReference": "TestPayment-1407325143704", "originalReference": "",
+///     "paymentMethod": "visa", "pspReference": "7914073381342284", "reason": "58747:1111:8/2028",
+///     "success": "true", "operations": ["CANCEL", "CAPTURE", "REFUND"]}}]}"#;
+/// let data = &NotificationRequest::from_slice(body.as_bytes())?.items[0].additional_data;
+/// assert_eq!(data.auth_code(), Some("58747"));
+/// assert_eq!(data.card_summary(), Some("1111"));
+/// assert_eq!(data.expiry_date(), Some("8/2028"));
+/// assert_eq!(data.avs_result(), Some("5 No AVS data provided"));
+/// assert_eq!(data.cvc_result(), Some("1 Matches"));
+/// assert_eq!(data.shopper_reference(), Some("shopper-42"));
+/// assert_eq!(data.recurring_detail_reference(), Some("8415718415172204"));
+/// assert_eq!(data.stored_payment_method_id(), Some("8415718415172204"));
+/// assert_eq!(data.len(), 8);
+/// assert!(!data.is_empty());
+/// assert_eq!(data.iter().next(), Some(("authCode", "58747"))); // sorted by key
+///
+/// let mut data: AdditionalData = [("tokenization.storedPaymentMethodId".to_owned(), "M5N7TQ4TG5PFWR50".to_owned())]
+///     .into_iter()
+///     .collect();
+/// assert_eq!(data.stored_payment_method_id(), Some("M5N7TQ4TG5PFWR50"));
+/// assert_eq!(data.insert("fraudResultType", "GREEN"), None);
+/// assert_eq!(data.remove("fraudResultType").as_deref(), Some("GREEN"));
+/// assert_eq!(data.get("fraudResultType"), None);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AdditionalData(BTreeMap<String, String>);
 
@@ -299,6 +464,19 @@ macro_rules! event_codes {
         /// Adyen keeps adding codes, so the set is open: a code this crate does not know is kept
         /// verbatim in [`EventCode::Other`], and verifies like any other. Match on the variants
         /// you handle and let the rest fall through.
+        ///
+        /// ```
+        /// use tower_adyen_webhook::EventCode;
+        ///
+        /// assert_eq!(EventCode::from("REFUND"), EventCode::Refund);
+        /// let new = EventCode::from("SOMETHING_NEW");
+        /// assert_eq!(new, EventCode::Other("SOMETHING_NEW".into()));
+        /// assert_eq!(new.to_string(), "SOMETHING_NEW");
+        /// match EventCode::from("CAPTURE") {
+        ///     EventCode::Capture => {}
+        ///     _other => unreachable!(),
+        /// }
+        /// ```
         #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
         pub enum EventCode {
@@ -309,6 +487,13 @@ macro_rules! event_codes {
 
         impl EventCode {
             /// The code exactly as Adyen sends it, which is also how it is signed.
+            ///
+            /// ```
+            /// use tower_adyen_webhook::EventCode;
+            ///
+            /// assert_eq!(EventCode::Authorisation.as_str(), "AUTHORISATION");
+            /// assert_eq!(EventCode::Other("NEW_CODE".into()).as_str(), "NEW_CODE");
+            /// ```
             pub fn as_str(&self) -> &str {
                 match self {
                     $(Self::$variant => $code,)+

@@ -16,6 +16,33 @@ pin_project! {
     ///
     /// One type for both, so that a service behind either (or both) has one response body type,
     /// as `axum::Router::layer` wants.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use http::{Request, Response, StatusCode};
+    /// # use tower::{service_fn, ServiceExt};
+    /// # use tower_layer::Layer;
+    /// # use tower_adyen_webhook::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let handler = service_fn(|_: Request<WebhookBody>| async {
+    /// #     Ok::<_, Infallible>(Response::new(String::from("stored")))
+    /// # });
+    /// # let key: HmacKey = "00727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB1".parse()?;
+    /// # let mut item = NotificationRequestItem::new("7914073381342284", "AUTHORISATION");
+    /// # key.sign_item_in_place(&mut item);
+    /// # let body = NotificationRequest { live: false, items: vec![item] }.to_json();
+    /// // Whatever the inner service's body, the layer's responses have one type.
+    /// let service = VerifyWebhookLayer::notifications(key).layer(handler);
+    /// let response: Response<ResponseBody<String>> = service.oneshot(Request::post("/").body(body)?).await?;
+    /// let text = http_body_util::BodyExt::collect(response.into_body()).await?.to_bytes();
+    /// assert_eq!(text, "[accepted]");
+    ///
+    /// // Empty by default, as tower-http's TimeoutLayer asks.
+    /// assert!(http_body::Body::is_end_stream(&ResponseBody::<String>::default()));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub struct ResponseBody<B> {
         #[pin]
         inner: Inner<B>,

@@ -58,6 +58,18 @@ pub struct HmacKey {
 impl HmacKey {
     /// Parses the 64 hex digits shown in the Customer Area (upper or lower case; surrounding
     /// whitespace is ignored, as keys are often pasted with a newline).
+    ///
+    /// ```
+    /// use tower_adyen_webhook::{HmacKey, KeyError};
+    ///
+    /// let key = HmacKey::from_hex("00727db817a85c8503ad29ead1523db869af0e536893bb3046c92de7cb045cb1\n")?;
+    /// assert_eq!(key.check_value(), "9540DA");
+    ///
+    /// let err = HmacKey::from_hex("00727DB8").unwrap_err();
+    /// assert_eq!(err, KeyError::Length { digits: 8 });
+    /// assert!(err.to_string().starts_with("an Adyen HMAC key must be 64 hex digits (got 8)"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_hex(hex: &str) -> Result<Self, KeyError> {
         let hex = hex.trim();
         let digits = hex.chars().count();
@@ -82,6 +94,13 @@ impl HmacKey {
     }
 
     /// A key from its 32 raw bytes.
+    ///
+    /// ```
+    /// use tower_adyen_webhook::HmacKey;
+    ///
+    /// let key = HmacKey::from_bytes(&[0x11; 32]);
+    /// assert_eq!(key.check_value().len(), 6);
+    /// ```
     pub fn from_bytes(bytes: &[u8; 32]) -> Self {
         let mac = HmacSha256::new_from_slice(bytes).expect("HMAC takes keys of any length");
         let check = mac
@@ -100,12 +119,31 @@ impl HmacKey {
     /// The key check value: the uppercase hex of the last 3 bytes of HMAC-SHA256(key,
     /// `"00000000"`). The Customer Area shows it beside the key, so it tells an operator which
     /// key is configured without revealing it.
+    ///
+    /// ```
+    /// use tower_adyen_webhook::HmacKey;
+    ///
+    /// let key: HmacKey = "00727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB1".parse()?;
+    /// assert_eq!(key.check_value(), "9540DA"); // as the Customer Area shows beside the key
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn check_value(&self) -> &str {
         std::str::from_utf8(&self.kcv).expect("hex digits are ASCII")
     }
 
     /// The base64 HMAC-SHA256 of `message` under this key: how header-signed webhooks are
     /// signed.
+    ///
+    /// ```
+    /// use tower_adyen_webhook::{HmacKey, HmacKeys};
+    ///
+    /// let key: HmacKey = "00727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB1".parse()?;
+    /// let body = br#"{"type":"balancePlatform.accountHolder.created","data":{}}"#;
+    /// let signature = key.sign(body);
+    /// assert_eq!(signature.len(), 44);
+    /// assert!(HmacKeys::new(key).verify_bytes(body, Some(signature.as_bytes())).is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn sign(&self, message: &[u8]) -> String {
         BASE64.encode(
             self.mac
@@ -117,11 +155,39 @@ impl HmacKey {
     }
 
     /// The signature Adyen would put in the item's `additionalData.hmacSignature`.
+    ///
+    /// ```
+    /// # use tower_adyen_webhook::*;
+    /// // Vector "A" of Adyen's libraries' own tests.
+    /// let key = HmacKey::from_hex("DFB1EB5485895CFA84146406857104ABB4CBCABDC8AAF103A624C8F6A3EAAB00")?;
+    /// let mut item = NotificationRequestItem::new("pspReference", "EVENT");
+    /// item.original_reference = "originalReference".into();
+    /// item.merchant_account_code = "merchantAccount".into();
+    /// item.merchant_reference = "reference".into();
+    /// item.amount = Some(Amount::new(1000, "EUR"));
+    /// assert_eq!(key.sign_item(&item), "ipnxGCaUZ4l8TUW75a71/ghd2Fe5ffvX0pV4TLTntIc=");
+    /// assert_eq!(key.sign_item(&item), key.sign(signing_string(&item).as_bytes()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn sign_item(&self, item: &NotificationRequestItem) -> String {
         BASE64.encode(self.item_mac(item).finalize().into_bytes())
     }
 
     /// Sets the item's `additionalData.hmacSignature` to its signature under this key.
+    ///
+    /// ```
+    /// # use tower_adyen_webhook::*;
+    /// let key = HmacKey::from_hex("DFB1EB5485895CFA84146406857104ABB4CBCABDC8AAF103A624C8F6A3EAAB00")?;
+    /// let mut item = NotificationRequestItem::new("pspReference", "EVENT");
+    /// item.original_reference = "originalReference".into();
+    /// item.merchant_account_code = "merchantAccount".into();
+    /// item.merchant_reference = "reference".into();
+    /// item.amount = Some(Amount::new(1000, "EUR"));
+    /// key.sign_item_in_place(&mut item);
+    /// assert_eq!(item.hmac_signature(), Some("ipnxGCaUZ4l8TUW75a71/ghd2Fe5ffvX0pV4TLTntIc="));
+    /// assert!(HmacKeys::new(key).verify_item(&item).is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn sign_item_in_place(&self, item: &mut NotificationRequestItem) {
         let signature = self.sign_item(item);
         item.additional_data.insert("hmacSignature", signature);
@@ -152,6 +218,18 @@ impl FromStr for HmacKey {
 }
 
 /// Why a key could not be used. Raised when the key is loaded, never at request time.
+///
+/// ```
+/// use tower_adyen_webhook::{HmacKey, HmacKeys, KeyError};
+///
+/// let err = "0072 7DB8".parse::<HmacKey>().unwrap_err();
+/// assert_eq!(err, KeyError::NotHex { position: 5, character: ' ' });
+///
+/// let err = "00727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB1,oops"
+///     .parse::<HmacKeys>()
+///     .unwrap_err();
+/// assert!(matches!(err, KeyError::InList { position: 2, .. }), "{err}");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum KeyError {
@@ -220,11 +298,32 @@ pub struct HmacKeys(Vec<HmacKey>);
 
 impl HmacKeys {
     /// A set holding one key.
+    ///
+    /// ```
+    /// use tower_adyen_webhook::{HmacKey, HmacKeys};
+    ///
+    /// let keys = HmacKeys::new("00727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB1".parse::<HmacKey>()?);
+    /// assert_eq!(keys.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(key: HmacKey) -> Self {
         Self(vec![key])
     }
 
     /// Adds a key that is also accepted (for example the previous key, during a rotation).
+    ///
+    /// ```
+    /// use tower_adyen_webhook::{HmacKey, HmacKeys};
+    ///
+    /// let current: HmacKey = "00727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB1".parse()?;
+    /// let previous: HmacKey = "DFB1EB5485895CFA84146406857104ABB4CBCABDC8AAF103A624C8F6A3EAAB00".parse()?;
+    /// let keys = HmacKeys::new(current).with(previous.clone());
+    /// assert_eq!(keys.len(), 2);
+    /// let body = b"{}";
+    /// let verified = keys.verify_bytes(body, Some(previous.sign(body).as_bytes()))?;
+    /// assert_eq!(verified.key_index, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn with(mut self, key: HmacKey) -> Self {
         self.0.push(key);
@@ -232,6 +331,15 @@ impl HmacKeys {
     }
 
     /// A set from several keys; an empty iterator is an error.
+    ///
+    /// ```
+    /// use tower_adyen_webhook::{HmacKey, HmacKeys, KeyError};
+    ///
+    /// let key: HmacKey = "00727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB1".parse()?;
+    /// assert_eq!(HmacKeys::try_from_keys([key.clone(), key])?.len(), 2);
+    /// assert_eq!(HmacKeys::try_from_keys([]).unwrap_err(), KeyError::Empty);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn try_from_keys(keys: impl IntoIterator<Item = HmacKey>) -> Result<Self, KeyError> {
         let keys: Vec<_> = keys.into_iter().collect();
         if keys.is_empty() {
@@ -241,17 +349,53 @@ impl HmacKeys {
     }
 
     /// The keys, in the order they were given.
+    ///
+    /// ```
+    /// use tower_adyen_webhook::HmacKeys;
+    ///
+    /// let keys: HmacKeys = "00727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB1,\
+    ///                       DFB1EB5485895CFA84146406857104ABB4CBCABDC8AAF103A624C8F6A3EAAB00"
+    ///     .parse()?;
+    /// let kcvs: Vec<&str> = keys.iter().map(|key| key.check_value()).collect();
+    /// assert_eq!(kcvs.len(), 2);
+    /// assert_eq!(kcvs[0], "9540DA");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn iter(&self) -> impl Iterator<Item = &HmacKey> {
         self.0.iter()
     }
 
     /// How many keys there are (at least one).
+    ///
+    /// ```
+    /// use tower_adyen_webhook::HmacKeys;
+    ///
+    /// let keys: HmacKeys = "00727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB1".parse()?;
+    /// assert_eq!(keys.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[allow(clippy::len_without_is_empty)]
     pub fn len(&self) -> usize {
         self.0.len()
     }
 
     /// Checks an item's `additionalData.hmacSignature` against every key.
+    ///
+    /// ```
+    /// # use tower_adyen_webhook::*;
+    /// let key = HmacKey::from_hex("00727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB1")?;
+    /// let mut item = NotificationRequestItem::new("7914073381342284", "AUTHORISATION");
+    /// item.merchant_account_code = "TestMerchant".into();
+    /// item.merchant_reference = "TestPayment-1407325143704".into();
+    /// item.amount = Some(Amount::new(1130, "EUR"));
+    /// let keys = HmacKeys::new(key.clone());
+    /// assert_eq!(keys.verify_item(&item), Err(VerifyError::MissingSignature));
+    /// key.sign_item_in_place(&mut item);
+    /// assert_eq!(keys.verify_item(&item)?.key_index, 0);
+    /// item.amount = Some(Amount::new(1, "EUR")); // tampered
+    /// assert_eq!(keys.verify_item(&item), Err(VerifyError::Mismatch));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn verify_item(&self, item: &NotificationRequestItem) -> Result<Verified, VerifyError> {
         let signature = decode_signature(item.hmac_signature())?;
         self.find_key(&signature, |key| key.item_mac(item))
@@ -259,6 +403,19 @@ impl HmacKeys {
 
     /// Checks a header-signed webhook: `signature` (the `HmacSignature` header) against the
     /// exact body bytes. Never re-serialize the body before calling this.
+    ///
+    /// ```
+    /// use tower_adyen_webhook::{HmacKey, HmacKeys, VerifyError};
+    ///
+    /// let key: HmacKey = "00727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB1".parse()?;
+    /// let body = br#"{"type":"balancePlatform.accountHolder.created","data":{}}"#;
+    /// let keys = HmacKeys::new(key.clone());
+    /// assert!(keys.verify_bytes(body, Some(key.sign(body).as_bytes())).is_ok());
+    /// assert_eq!(keys.verify_bytes(b"{ }", Some(key.sign(body).as_bytes())), Err(VerifyError::Mismatch));
+    /// assert_eq!(keys.verify_bytes(body, Some(b"short")), Err(VerifyError::MalformedSignature));
+    /// assert_eq!(keys.verify_bytes(body, None), Err(VerifyError::MissingSignature));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn verify_bytes(
         &self,
         body: &[u8],
@@ -319,6 +476,16 @@ impl FromStr for HmacKeys {
 }
 
 /// A signature that matched.
+///
+/// ```
+/// use tower_adyen_webhook::{HmacKey, HmacKeys};
+///
+/// let old: HmacKey = "DFB1EB5485895CFA84146406857104ABB4CBCABDC8AAF103A624C8F6A3EAAB00".parse()?;
+/// let keys = HmacKeys::new("00727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB1".parse()?).with(old.clone());
+/// let verified = keys.verify_bytes(b"{}", Some(old.sign(b"{}").as_bytes()))?;
+/// assert_eq!(verified.key_index, 1); // signed with the previous key: time to finish the rotation?
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Verified {
@@ -327,6 +494,13 @@ pub struct Verified {
 }
 
 /// Why a signature was rejected.
+///
+/// ```
+/// use tower_adyen_webhook::VerifyError;
+///
+/// assert_eq!(VerifyError::Mismatch.as_str(), "signature_mismatch");
+/// assert_eq!(VerifyError::MissingSignature.to_string(), "no HMAC signature");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum VerifyError {
@@ -341,6 +515,14 @@ pub enum VerifyError {
 
 impl VerifyError {
     /// A short, stable, lowercase code for logs and metrics.
+    ///
+    /// ```
+    /// use tower_adyen_webhook::VerifyError;
+    ///
+    /// let codes = [VerifyError::MissingSignature, VerifyError::MalformedSignature, VerifyError::Mismatch]
+    ///     .map(|error| error.as_str());
+    /// assert_eq!(codes, ["missing_signature", "malformed_signature", "signature_mismatch"]);
+    /// ```
     pub fn as_str(&self) -> &'static str {
         match self {
             Self::MissingSignature => "missing_signature",
@@ -365,6 +547,20 @@ impl std::error::Error for VerifyError {}
 /// The exact string an item's signature is computed over, for troubleshooting.
 ///
 /// Verification never builds it: the same parts are fed to the MAC directly.
+///
+/// ```
+/// # use tower_adyen_webhook::*;
+/// let key = HmacKey::from_hex("00727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB1")?;
+/// let mut item = NotificationRequestItem::new("7914073381342284", "AUTHORISATION");
+/// item.merchant_account_code = "TestMerchant".into();
+/// item.merchant_reference = "TestPayment-1407325143704".into();
+/// item.amount = Some(Amount::new(1130, "EUR"));
+/// assert_eq!(
+///     signing_string(&item),
+///     "7914073381342284::TestMerchant:TestPayment-1407325143704:1130:EUR:AUTHORISATION:true"
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn signing_string(item: &NotificationRequestItem) -> String {
     let mut bytes = Vec::new();
     for_each_signed_part(item, |part| bytes.extend_from_slice(part));

@@ -203,6 +203,15 @@ async fn body_limit_by_content_length_reads_nothing() {
         .unwrap();
     let (status, _) = send(layer(), &recorder, request).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+
+    // A declared length of exactly the limit is within it.
+    let request = Request::post("/")
+        .header("content-length", body.len())
+        .body(Frames::new([body.clone()]))
+        .unwrap();
+    let (status, _) = send(layer().max_body_bytes(body.len()), &recorder, request).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(recorder.calls(), 1);
 }
 
 #[tokio::test]
@@ -521,4 +530,81 @@ async fn notifications_and_rejected_items_read_like_collections() {
     let rejected = seen.rejected.unwrap();
     assert!(rejected.is_empty() && rejected.get(0).is_none());
     assert_eq!(rejected.len(), 0);
+}
+
+#[tokio::test]
+async fn the_handed_body_says_how_long_it_is_and_when_it_ends() {
+    use http_body::Body as _;
+    use http_body_util::BodyExt;
+
+    let body = signed_body(1);
+    let handler = tower::service_fn(|request: Request<WebhookBody>| async move {
+        let mut webhook_body = request.into_body();
+        let len = webhook_body.bytes().len() as u64;
+        assert_eq!(webhook_body.size_hint().exact(), Some(len));
+        assert!(!webhook_body.is_end_stream());
+        let frame = webhook_body.frame().await.unwrap().unwrap();
+        assert_eq!(frame.into_data().unwrap().len() as u64, len);
+        assert!(webhook_body.is_end_stream());
+        assert_eq!(webhook_body.size_hint().exact(), Some(0));
+        assert!(webhook_body.bytes().is_empty());
+        assert!(webhook_body.frame().await.is_none());
+        Ok::<_, std::convert::Infallible>(Response::new(http_body_util::Full::new(
+            bytes::Bytes::from_static(b"handler's"),
+        )))
+    });
+
+    // The layer's fixed bodies, and the handler's passed through.
+    for keep in [false, true] {
+        let service = layer().keep_handler_response(keep).layer(handler);
+        let response = service.oneshot(post(body.clone())).await.unwrap();
+        let mut response_body = response.into_body();
+        let expected: &[u8] = if keep { b"handler's" } else { b"[accepted]" };
+        assert_eq!(
+            response_body.size_hint().exact(),
+            Some(expected.len() as u64)
+        );
+        assert!(!response_body.is_end_stream());
+        let data = response_body
+            .frame()
+            .await
+            .unwrap()
+            .unwrap()
+            .into_data()
+            .unwrap();
+        assert_eq!(&data[..], expected);
+        assert!(response_body.is_end_stream());
+    }
+    let service = layer().layer(handler);
+    let rejected = service
+        .oneshot(post("[]".to_owned()))
+        .await
+        .unwrap()
+        .into_body();
+    assert!(rejected.size_hint().exact().unwrap() > 0);
+    let text = rejected.collect().await.unwrap().to_bytes();
+    assert!(text.starts_with(b"not an Adyen notification"));
+}
+
+#[test]
+fn errors_say_what_is_wrong() {
+    use tower_adyen_webhook::VerifyError;
+
+    for (error, text) in [
+        (VerifyError::MissingSignature, "no HMAC signature"),
+        (
+            VerifyError::MalformedSignature,
+            "HMAC signature is not 32 bytes of padded standard base64",
+        ),
+        (
+            VerifyError::Mismatch,
+            "HMAC signature does not match any configured key",
+        ),
+    ] {
+        assert_eq!(error.to_string(), text);
+        assert!(!format!("{error:?}").is_empty());
+    }
+    assert_eq!(EventCode::Refund.to_string(), "REFUND");
+    assert_eq!(EventCode::from("NEW_ONE").to_string(), "NEW_ONE");
+    assert_eq!(format!("{:?}", EventCode::Capture), "Capture");
 }

@@ -1,8 +1,10 @@
-//! Typed models of Adyen's header-signed webhooks, generated from Adyen's OpenAPI specs.
+//! Typed models of Adyen's header-signed webhooks and of the standard webhooks' `type`/`data`
+//! events, generated from Adyen's OpenAPI specs.
 //!
 //! [`AdyenEvent`] reads any webhook body of the Balance Platform (configuration, transfers,
 //! transactions, reports, balances, disputes, grants, authentication, relayed authorisation...),
-//! the Management API and tokenization, dispatched on its `type`:
+//! the Management API and tokenization, and the notices of change that come on the standard
+//! endpoint ([`standard`]), dispatched on its `type`:
 //!
 //! ```
 //! use tower_adyen_webhook_models::AdyenEvent;

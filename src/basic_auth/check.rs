@@ -155,6 +155,31 @@ mod tests {
     }
 
     #[test]
+    fn credentials_up_to_4_kib_of_base64_are_decoded_longer_ones_are_not() {
+        // 3072 bytes of `username:password` are exactly 4096 base64 characters.
+        let password = "p".repeat(3072 - "adyen:".len());
+        let auth = BasicAuth::new("adyen", &password, "r");
+        let at_limit = format!("adyen:{password}");
+        assert_eq!(BASE64.encode(&at_limit).len(), MAX_ENCODED_LEN);
+        assert!(auth.check(&basic(at_limit.as_bytes())), "exactly the limit");
+
+        let password = format!("{password}ppp");
+        let auth = BasicAuth::new("adyen", &password, "r");
+        let over = format!("adyen:{password}");
+        assert_eq!(BASE64.encode(&over).len(), MAX_ENCODED_LEN + 4);
+        assert!(!auth.check(&basic(over.as_bytes())), "past the limit");
+    }
+
+    #[test]
+    fn debug_names_the_challenge() {
+        let auth = BasicAuth::new("user", "password", "Admin");
+        assert_eq!(
+            format!("{auth:?}"),
+            r#"BasicAuth { challenge: "Basic realm=\"Admin\", charset=\"UTF-8\"", .. }"#
+        );
+    }
+
+    #[test]
     fn challenge_names_the_realm_and_debug_hides_secrets() {
         let auth = BasicAuth::new("user", "password", "Adyen \"webhooks\"\n");
         assert_eq!(

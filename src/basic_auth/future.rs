@@ -9,7 +9,23 @@ use super::check::refusal;
 use crate::ResponseBody;
 
 pin_project! {
-    /// Response future of [`RequireBasicAuth`](super::RequireBasicAuth).
+    /// Response future of [`RequireBasicAuth`](crate::RequireBasicAuth).
+    ///
+    /// ```
+    /// use std::convert::Infallible;
+    ///
+    /// use http::{Request, Response};
+    /// use tower::{service_fn, Service};
+    /// use tower_adyen_webhook::{basic_auth::ResponseFuture, RequireBasicAuth};
+    ///
+    /// let mut service = RequireBasicAuth::new(
+    ///     service_fn(|_: Request<String>| async { Ok::<_, Infallible>(Response::new(String::new())) }),
+    ///     "admin",
+    ///     "correct horse",
+    /// );
+    /// fn named<F>(_: &ResponseFuture<F>) {}
+    /// named(&service.call(Request::get("/").body(String::new()).unwrap()));
+    /// ```
     pub struct ResponseFuture<F> {
         #[pin]
         state: State<F>,

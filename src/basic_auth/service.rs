@@ -14,6 +14,30 @@ use crate::{RequireBasicAuthLayer, ResponseBody};
 ///
 /// The request, body included, is handed on untouched, or dropped unread. The inner service's
 /// error type is kept: a refusal is a response.
+///
+/// ```
+/// use std::convert::Infallible;
+///
+/// use http::{Request, Response, StatusCode};
+/// use tower::{service_fn, ServiceExt};
+/// use tower_adyen_webhook::RequireBasicAuth;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let inner = service_fn(|_: Request<String>| async { Ok::<_, Infallible>(Response::new(String::new())) });
+/// let mut service = RequireBasicAuth::new(inner, "admin", "correct horse");
+/// let _inner = service.get_ref();
+/// let _inner = service.get_mut();
+/// let request = Request::get("/")
+///     .header("authorization", "Basic YWRtaW46Y29ycmVjdCBob3JzZQ==")
+///     .body(String::new())?;
+/// assert_eq!(service.clone().oneshot(request).await?.status(), StatusCode::OK);
+/// let request = Request::get("/").header("authorization", "Basic YWRtaW46d3Jvbmc=").body(String::new())?;
+/// assert_eq!(service.clone().oneshot(request).await?.status(), StatusCode::UNAUTHORIZED);
+/// let _inner = service.into_inner();
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, Debug)]
 pub struct RequireBasicAuth<S> {
     inner: S,
@@ -31,6 +55,17 @@ impl<S> RequireBasicAuth<S> {
     }
 
     /// Returns a new [`Layer`](tower_layer::Layer) that requires these credentials.
+    ///
+    /// ```
+    /// use tower_adyen_webhook::RequireBasicAuth;
+    /// use tower_layer::Layer;
+    ///
+    /// let layer = RequireBasicAuth::<()>::layer("admin", "correct horse");
+    /// let service = layer.layer(tower::service_fn(|_: http::Request<String>| async {
+    ///     Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+    /// }));
+    /// # let _ = service;
+    /// ```
     pub fn layer(username: &str, password: &str) -> RequireBasicAuthLayer {
         RequireBasicAuthLayer::new(username, password)
     }

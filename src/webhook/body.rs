@@ -10,6 +10,36 @@ use http_body::{Body, Frame, SizeHint};
 /// The request body the inner service receives: the bytes that were buffered and verified.
 ///
 /// It yields them as one frame; [`WebhookBody::bytes`] gives them without polling.
+///
+/// ```
+/// # use std::convert::Infallible;
+/// # use http::{Request, Response, StatusCode};
+/// # use tower::{service_fn, ServiceExt};
+/// # use tower_layer::Layer;
+/// # use tower_adyen_webhook::*;
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let handler = service_fn(|_: Request<WebhookBody>| async {
+/// #     Ok::<_, Infallible>(Response::new(String::from("stored")))
+/// # });
+/// # let key: HmacKey = "00727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB1".parse()?;
+/// # let mut item = NotificationRequestItem::new("7914073381342284", "AUTHORISATION");
+/// # key.sign_item_in_place(&mut item);
+/// # let body = NotificationRequest { live: false, items: vec![item] }.to_json();
+/// let handler = service_fn(|request: Request<WebhookBody>| async move {
+///     // The exact bytes that were verified, without polling the body...
+///     let bytes = request.body().bytes();
+///     assert!(bytes.starts_with(b"{"));
+///     // ... or read as any `http_body::Body`.
+///     let read = http_body_util::BodyExt::collect(request.into_body()).await.unwrap().to_bytes();
+///     assert_eq!(read, bytes);
+///     Ok::<_, Infallible>(Response::new(String::new()))
+/// });
+/// let service = VerifyWebhookLayer::notifications(key).layer(handler);
+/// assert_eq!(service.oneshot(Request::post("/").body(body)?).await?.status(), StatusCode::OK);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct WebhookBody {
     data: Option<Bytes>,

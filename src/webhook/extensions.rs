@@ -13,13 +13,38 @@ use crate::signature::VerifyError;
 /// reference count). Read it with `axum::Extension<Notifications>` or
 /// `req.extensions().get::<Notifications>()`, and iterate over it:
 ///
+///
 /// ```
-/// # use tower_adyen_webhook::Notifications;
-/// fn store(notifications: &Notifications) {
+/// # use std::convert::Infallible;
+/// # use http::{Request, Response, StatusCode};
+/// # use tower::{service_fn, ServiceExt};
+/// # use tower_layer::Layer;
+/// # use tower_adyen_webhook::*;
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let handler = service_fn(|_: Request<WebhookBody>| async {
+/// #     Ok::<_, Infallible>(Response::new(String::from("stored")))
+/// # });
+/// # let key: HmacKey = "00727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB1".parse()?;
+/// # let mut item = NotificationRequestItem::new("7914073381342284", "AUTHORISATION");
+/// # key.sign_item_in_place(&mut item);
+/// # let body = NotificationRequest { live: false, items: vec![item] }.to_json();
+/// let handler = service_fn(|request: Request<WebhookBody>| async move {
+///     let notifications = request.extensions().get::<Notifications>().unwrap();
 ///     for item in notifications {
-///         println!("{} {} success={}", item.event_code, item.psp_reference, item.success);
+///         // Store it; return 2xx once it is stored.
+///         assert_eq!((item.event_code.as_str(), item.success), ("AUTHORISATION", true));
 ///     }
-/// }
+///     assert!(!notifications.live());
+///     assert_eq!((notifications.len(), notifications.is_empty()), (1, false));
+///     assert_eq!(notifications.get(0).unwrap().psp_reference, "7914073381342284");
+///     assert_eq!(notifications.iter().count(), notifications.items().len());
+///     Ok::<_, Infallible>(Response::new(String::new()))
+/// });
+/// let service = VerifyWebhookLayer::notifications(key).layer(handler);
+/// assert_eq!(service.oneshot(Request::post("/").body(body)?).await?.status(), StatusCode::OK);
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug)]
 pub struct Notifications {
@@ -86,6 +111,39 @@ impl<'a> IntoIterator for &'a Notifications {
 /// Only [`Policy::ForwardVerified`](crate::Policy::ForwardVerified) lets a request with such
 /// items through; under the default policy the request is rejected and this is always empty.
 /// It is inserted on every standard notification request, so an extractor for it never fails.
+///
+/// ```
+/// # use std::convert::Infallible;
+/// # use http::{Request, Response, StatusCode};
+/// # use tower::{service_fn, ServiceExt};
+/// # use tower_layer::Layer;
+/// # use tower_adyen_webhook::*;
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let handler = service_fn(|_: Request<WebhookBody>| async {
+/// #     Ok::<_, Infallible>(Response::new(String::from("stored")))
+/// # });
+/// # let key: HmacKey = "00727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB1".parse()?;
+/// # let mut item = NotificationRequestItem::new("7914073381342284", "AUTHORISATION");
+/// # key.sign_item_in_place(&mut item);
+/// # let body = NotificationRequest { live: false, items: vec![item] }.to_json();
+/// let mut request = NotificationRequest::from_slice(body.as_bytes())?;
+/// request.items.push(NotificationRequestItem::new("UNSIGNED", "REFUND"));
+/// let handler = service_fn(|request: Request<WebhookBody>| async move {
+///     let rejected = request.extensions().get::<RejectedItems>().unwrap();
+///     assert_eq!((rejected.len(), rejected.is_empty()), (1, false));
+///     let first = rejected.get(0).unwrap();
+///     assert_eq!((first.index, first.psp_reference.as_str()), (1, "UNSIGNED"));
+///     assert_eq!(first.error, VerifyError::MissingSignature);
+///     assert_eq!(rejected.iter().count(), rejected.items().len());
+///     Ok::<_, Infallible>(Response::new(String::new()))
+/// });
+/// let layer = VerifyWebhookLayer::notifications(key).policy(Policy::ForwardVerified);
+/// let response = layer.layer(handler).oneshot(Request::post("/").body(request.to_json())?).await?;
+/// assert_eq!(response.status(), StatusCode::OK);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct RejectedItems {
     items: Arc<[RejectedItem]>,
@@ -136,6 +194,19 @@ impl<'a> IntoIterator for &'a RejectedItems {
 
 /// An item that failed verification. Only its references are kept: none of its content can be
 /// trusted.
+///
+/// ```
+/// use tower_adyen_webhook::{RejectedItem, RejectedItems, VerifyError};
+///
+/// fn report(rejected: &RejectedItems) {
+///     for RejectedItem { index, psp_reference, event_code, error, .. } in rejected {
+///         // Only what it claimed: nothing in a rejected item can be trusted.
+///         eprintln!("item {index} ({psp_reference:?}, {event_code}) rejected: {error}");
+///         assert_ne!(*error, VerifyError::MissingSignature, "no unsigned item expected here");
+///     }
+/// }
+/// report(&RejectedItems::default());
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RejectedItem {
@@ -155,6 +226,41 @@ pub struct RejectedItem {
 ///
 /// Inserted in the request extensions once `HmacSignature` matched the exact body bytes. Cloning
 /// is cheap.
+///
+/// ```
+/// # use std::convert::Infallible;
+/// # use http::{Request, Response, StatusCode};
+/// # use tower::{service_fn, ServiceExt};
+/// # use tower_layer::Layer;
+/// # use tower_adyen_webhook::*;
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let handler = service_fn(|_: Request<WebhookBody>| async {
+/// #     Ok::<_, Infallible>(Response::new(String::from("stored")))
+/// # });
+/// # let key: HmacKey = "00727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB1".parse()?;
+/// # let mut item = NotificationRequestItem::new("7914073381342284", "AUTHORISATION");
+/// # key.sign_item_in_place(&mut item);
+/// # let body = NotificationRequest { live: false, items: vec![item] }.to_json();
+/// let body = r#"{"type": "balancePlatform.accountHolder.created", "environment": "test", "data": {"accountHolder": {"id": "AH3227C223222B5CMD3FJFKGZ"}}}"#;
+/// let handler = service_fn(move |request: Request<WebhookBody>| async move {
+///     let webhook = request.extensions().get::<SignedWebhook>().unwrap();
+///     assert_eq!(webhook.body(), body.as_bytes()); // the exact bytes that were verified
+///     assert_eq!(webhook.webhook_type(), Some("balancePlatform.accountHolder.created"));
+///     assert_eq!(webhook.environment(), Some("test"));
+///     assert_eq!(webhook.json()["data"]["accountHolder"]["id"], "AH3227C223222B5CMD3FJFKGZ");
+///     #[derive(serde::Deserialize)]
+///     struct Event { data: serde_json::Value }
+///     let event: Event = webhook.deserialize().unwrap();
+///     assert!(event.data.is_object());
+///     Ok::<_, Infallible>(Response::new(String::new()))
+/// });
+/// let service = VerifyWebhookLayer::hmac_header(key.clone()).layer(handler);
+/// let request = Request::post("/").header("HmacSignature", key.sign(body.as_bytes()));
+/// assert_eq!(service.oneshot(request.body(body.to_owned())?).await?.status(), StatusCode::OK);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, Debug)]
 pub struct SignedWebhook {
     inner: Arc<JsonBody>,
@@ -170,6 +276,42 @@ pub struct SignedWebhook {
 /// their only protection. It is a type of its own, never a [`SignedWebhook`] nor part of
 /// [`Notifications`], so that a handler cannot take it for signed data: whoever knows the Basic
 /// auth credentials can write one. Cloning is cheap.
+///
+/// ```
+/// # use std::convert::Infallible;
+/// # use http::{Request, Response, StatusCode};
+/// # use tower::{service_fn, ServiceExt};
+/// # use tower_layer::Layer;
+/// # use tower_adyen_webhook::*;
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let handler = service_fn(|_: Request<WebhookBody>| async {
+/// #     Ok::<_, Infallible>(Response::new(String::from("stored")))
+/// # });
+/// # let key: HmacKey = "00727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB1".parse()?;
+/// # let mut item = NotificationRequestItem::new("7914073381342284", "AUTHORISATION");
+/// # key.sign_item_in_place(&mut item);
+/// # let body = NotificationRequest { live: false, items: vec![item] }.to_json();
+/// let body = r#"{"type": "ach.notificationOfChange", "environment": "test", "data": {"pspReference": "QFQTPCQ8HXSKGK82"}}"#;
+/// let handler = service_fn(|request: Request<WebhookBody>| async move {
+///     assert!(request.extensions().get::<SignedWebhook>().is_none());
+///     let event = request.extensions().get::<UnsignedWebhook>().unwrap();
+///     assert_eq!(event.webhook_type(), Some("ach.notificationOfChange"));
+///     assert_eq!(event.environment(), Some("test"));
+///     assert_eq!(event.json()["data"]["pspReference"], "QFQTPCQ8HXSKGK82");
+///     assert!(event.body().starts_with(b"{"));
+///     assert!(event.deserialize::<serde_json::Value>().is_ok());
+///     Ok::<_, Infallible>(Response::new(String::new()))
+/// });
+/// let layer = VerifyWebhookLayer::notifications(key)
+///     .basic_auth("adyen", "correct horse")
+///     .accept_unsigned_events()?;
+/// let request = Request::post("/").header("authorization", "Basic YWR5ZW46Y29ycmVjdCBob3JzZQ==");
+/// let response = layer.layer(handler).oneshot(request.body(body.to_owned())?).await?;
+/// assert_eq!(response.status(), StatusCode::OK);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, Debug)]
 pub struct UnsignedWebhook {
     inner: Arc<JsonBody>,

@@ -2,6 +2,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
+use std::time::Instant;
 
 use bytes::{Buf, BufMut, Bytes};
 use http::request::Parts;
@@ -10,7 +11,8 @@ use http_body::Body;
 use pin_project_lite::pin_project;
 use tower_service::Service;
 
-use super::layer::Config;
+use super::layer::{Config, Mode};
+use super::observe::{self, Outcome, Tally};
 use super::verify::{self, Rejection};
 use crate::response::text_response;
 use crate::{ResponseBody, WebhookBody};
@@ -18,7 +20,24 @@ use crate::{ResponseBody, WebhookBody};
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 pin_project! {
-    /// Response future of [`VerifyWebhook`](super::VerifyWebhook).
+    /// Response future of [`VerifyWebhook`](crate::VerifyWebhook).
+    ///
+    /// ```
+    /// use std::convert::Infallible;
+    ///
+    /// use http::{Request, Response};
+    /// use tower::{service_fn, Service};
+    /// use tower_adyen_webhook::{webhook::ResponseFuture, HmacKey, VerifyWebhook, WebhookBody};
+    ///
+    /// let key: HmacKey = "00727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB1".parse().unwrap();
+    /// let mut service = VerifyWebhook::notifications(
+    ///     service_fn(|_: Request<WebhookBody>| async { Ok::<_, Infallible>(Response::new(String::new())) }),
+    ///     key,
+    /// );
+    /// // A named future: no boxing, no hidden `Send` bound.
+    /// fn named<B, S: Service<Request<WebhookBody>>>(_: &ResponseFuture<B, S>) {}
+    /// named(&service.call(Request::post("/").body(String::new()).unwrap()));
+    /// ```
     pub struct ResponseFuture<B, S>
     where
         S: Service<Request<WebhookBody>>,
@@ -26,6 +45,9 @@ pin_project! {
         #[pin]
         state: State<B, S, S::Future>,
         config: Arc<Config>,
+        // When the request arrived, if anyone is told how long it took.
+        started: Option<Instant>,
+        tally: Tally,
     }
 }
 
@@ -68,7 +90,13 @@ where
                 inner: Some(inner),
             },
         };
-        Self { state, config }
+        let started = config.observed().then(Instant::now);
+        Self {
+            state,
+            config,
+            started,
+            tally: Tally::default(),
+        }
     }
 }
 
@@ -86,7 +114,12 @@ where
             match this.state.as_mut().project() {
                 StateProj::Rejected { rejection } => {
                     let rejection = rejection.take().expect("future polled after completion");
-                    return Poll::Ready(Ok(rejection.into_response()));
+                    return Poll::Ready(Ok(reject(
+                        rejection,
+                        this.config,
+                        this.started,
+                        this.tally,
+                    )));
                 }
                 StateProj::Buffering {
                     body,
@@ -97,7 +130,11 @@ where
                     let bytes =
                         match ready!(buffer.poll_collect(body, this.config.max_body_bytes, cx)) {
                             Ok(bytes) => bytes,
-                            Err(rejection) => return Poll::Ready(Ok(rejection.into_response())),
+                            Err(rejection) => {
+                                let response =
+                                    reject(rejection, this.config, this.started, this.tally);
+                                return Poll::Ready(Ok(response));
+                            }
                         };
                     let mut parts = parts.take().expect("future polled after completion");
                     let mut inner = inner.take().expect("future polled after completion");
@@ -106,18 +143,63 @@ where
                         &parts.headers,
                         &bytes,
                         &mut parts.extensions,
+                        this.tally,
                     ) {
-                        return Poll::Ready(Ok(rejection.into_response()));
+                        let response = reject(rejection, this.config, this.started, this.tally);
+                        return Poll::Ready(Ok(response));
                     }
                     let future = inner.call(Request::from_parts(parts, WebhookBody::new(bytes)));
                     this.state.set(State::Calling { future });
                 }
                 StateProj::Calling { future } => {
                     let result = ready!(future.poll(cx));
+                    let outcome = match &result {
+                        Ok(response) if response.status().is_success() => Outcome::Accepted,
+                        Ok(_) => Outcome::HandlerFailed,
+                        Err(_) => Outcome::HandlerError,
+                    };
+                    finish(this.config, *this.started, outcome, None, this.tally);
                     return Poll::Ready(result.map(|response| acknowledge(response, this.config)));
                 }
             }
         }
+    }
+}
+
+/// The response to a request the inner service does not see, once its verdict is reported.
+fn reject<B>(
+    rejection: Rejection,
+    config: &Config,
+    started: &Option<Instant>,
+    tally: &Tally,
+) -> Response<ResponseBody<B>> {
+    let (outcome, reason) = rejection.outcome();
+    finish(config, *started, outcome, reason, tally);
+    rejection.into_response()
+}
+
+/// Tells whoever listens how a request ended.
+fn finish(
+    config: &Config,
+    started: Option<Instant>,
+    outcome: Outcome,
+    reason: Option<&'static str>,
+    tally: &Tally,
+) {
+    if let Some(started) = started {
+        let mode = match config.mode {
+            Mode::Notifications => "notifications",
+            Mode::HmacHeader => "hmac_header",
+        };
+        observe::report(
+            config.on_verdict.as_ref().map(|callback| &callback.0),
+            &config.usage,
+            mode,
+            outcome,
+            reason,
+            tally,
+            started.elapsed(),
+        );
     }
 }
 
@@ -219,6 +301,7 @@ fn body_error(error: BoxError, limit: usize) -> Rejection {
     tracing::warn!(error = ?error.to_string(), "Adyen webhook rejected: the request body failed");
     Rejection::new(
         StatusCode::BAD_REQUEST,
+        "body_failed",
         "the request body could not be read",
     )
 }
@@ -255,6 +338,55 @@ mod tests {
             panic!("the body fits")
         };
         assert_eq!(&bytes[..], &[0, 0, 0, 1, 2, 2, 2, 2, 3, 4, 4, 4, 4, 4]);
+    }
+
+    #[test]
+    fn a_body_of_exactly_the_limit_fits_one_byte_more_does_not() {
+        let (_, result) = collect(&[50, 50], 100);
+        assert!(matches!(result, Poll::Ready(Ok(ref bytes)) if bytes.len() == 100));
+        let (_, result) = collect(&[50, 51], 100);
+        assert!(matches!(result, Poll::Ready(Err(_))));
+        let (buffer, result) = collect(&[101], 100);
+        assert!(matches!(result, Poll::Ready(Err(_))));
+        assert_eq!(buffer.len, 0, "nothing kept of a piece that does not fit");
+    }
+
+    #[test]
+    fn a_second_piece_makes_room_for_exactly_both() {
+        // A third piece that does not fit stops the collection with the buffer as it was.
+        for (sizes, capacity) in [
+            (&[3, 5, 1000][..], 8),
+            (&[3, 1, 1000], 4),
+            (&[7, 2, 1000], 9),
+        ] {
+            let (buffer, result) = collect(sizes, 100);
+            assert!(matches!(result, Poll::Ready(Err(_))));
+            let held = buffer.rest.as_ref().map_or(0, Vec::capacity);
+            assert_eq!(held, capacity, "{sizes:?}");
+        }
+    }
+
+    #[test]
+    fn room_grows_by_doubling_but_never_past_the_limit() {
+        let mut buffer = Vec::new();
+        reserve_within(&mut buffer, 20, 100);
+        assert_eq!(buffer.capacity(), 20, "exactly what the first pieces need");
+        buffer.resize(20, 0);
+        reserve_within(&mut buffer, 10, 100);
+        assert_eq!(buffer.capacity(), 40, "doubled");
+        buffer.resize(30, 0);
+        reserve_within(&mut buffer, 10, 100);
+        assert_eq!(buffer.capacity(), 40, "already room: unchanged");
+        buffer.resize(40, 0);
+        reserve_within(&mut buffer, 50, 100);
+        assert_eq!(
+            buffer.capacity(),
+            90,
+            "more than double when a piece needs it"
+        );
+        buffer.resize(90, 0);
+        reserve_within(&mut buffer, 5, 100);
+        assert_eq!(buffer.capacity(), 100, "doubling stops at the limit");
     }
 
     #[test]

@@ -120,6 +120,7 @@ mod event;
 pub(crate) mod extensions;
 mod future;
 pub(crate) mod layer;
+pub(crate) mod observe;
 pub(crate) mod service;
 mod verify;
 

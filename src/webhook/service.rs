@@ -16,6 +16,31 @@ use crate::{ResponseBody, VerifyWebhookLayer, WebhookBody};
 ///
 /// The inner service receives a [`WebhookBody`] holding the verified bytes. Its error type is
 /// kept: every rejection is a response.
+///
+/// ```
+/// # use std::convert::Infallible;
+/// # use http::{Request, Response, StatusCode};
+/// # use tower::{service_fn, ServiceExt};
+/// # use tower_layer::Layer;
+/// # use tower_adyen_webhook::*;
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let handler = service_fn(|_: Request<WebhookBody>| async {
+/// #     Ok::<_, Infallible>(Response::new(String::from("stored")))
+/// # });
+/// # let key: HmacKey = "00727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB1".parse()?;
+/// # let mut item = NotificationRequestItem::new("7914073381342284", "AUTHORISATION");
+/// # key.sign_item_in_place(&mut item);
+/// # let body = NotificationRequest { live: false, items: vec![item] }.to_json();
+/// let mut service = VerifyWebhook::notifications(handler, key);
+/// let _inner = service.get_ref();
+/// let _inner = service.get_mut();
+/// let response = service.clone().oneshot(Request::post("/").body(body)?).await?;
+/// assert_eq!(response.status(), StatusCode::OK);
+/// let _handler = service.into_inner();
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, Debug)]
 pub struct VerifyWebhook<S> {
     inner: S,
@@ -29,6 +54,30 @@ impl<S> VerifyWebhook<S> {
     }
 
     /// Wraps `inner`, verifying header-signed webhooks with `keys`.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use http::{Request, Response, StatusCode};
+    /// # use tower::{service_fn, ServiceExt};
+    /// # use tower_layer::Layer;
+    /// # use tower_adyen_webhook::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let handler = service_fn(|_: Request<WebhookBody>| async {
+    /// #     Ok::<_, Infallible>(Response::new(String::from("stored")))
+    /// # });
+    /// # let key: HmacKey = "00727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB1".parse()?;
+    /// # let mut item = NotificationRequestItem::new("7914073381342284", "AUTHORISATION");
+    /// # key.sign_item_in_place(&mut item);
+    /// # let body = NotificationRequest { live: false, items: vec![item] }.to_json();
+    /// let service = VerifyWebhook::hmac_header(handler, key.clone());
+    /// let body = r#"{"type": "balancePlatform.balanceAccount.created", "data": {}}"#;
+    /// let signed = Request::post("/").header("HmacSignature", key.sign(body.as_bytes()));
+    /// let response = service.oneshot(signed.body(body.to_owned())?).await?;
+    /// assert_eq!(response.status(), StatusCode::OK);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn hmac_header(inner: S, keys: impl Into<HmacKeys>) -> Self {
         VerifyWebhookLayer::hmac_header(keys).layer(inner)
     }
@@ -38,6 +87,17 @@ impl<S> VerifyWebhook<S> {
     }
 
     /// Returns a new [`Layer`](tower_layer::Layer) that verifies standard notifications.
+    ///
+    /// ```
+    /// use tower_adyen_webhook::{HmacKey, VerifyWebhook};
+    /// use tower_layer::Layer;
+    ///
+    /// let key: HmacKey = "00727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB1".parse().unwrap();
+    /// let service = VerifyWebhook::<()>::layer(key).layer(tower::service_fn(|_: http::Request<tower_adyen_webhook::WebhookBody>| async {
+    ///     Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+    /// }));
+    /// # let _ = service;
+    /// ```
     pub fn layer(keys: impl Into<HmacKeys>) -> VerifyWebhookLayer {
         VerifyWebhookLayer::notifications(keys)
     }

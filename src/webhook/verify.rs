@@ -1,6 +1,7 @@
 //! Between the bytes and the inner service: parse, verify, decide, and log the verdict.
 
 use std::fmt;
+use std::time::SystemTime;
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
@@ -9,6 +10,9 @@ use super::extensions::{
     Notifications, RejectedItem, RejectedItems, SignedWebhook, UnsignedWebhook,
 };
 use super::layer::{Config, Mode, Policy};
+#[cfg(feature = "metrics")]
+use super::observe;
+use super::observe::{Outcome, Tally};
 use crate::basic_auth;
 use crate::notification::NotificationRequest;
 use crate::response::text_response;
@@ -26,6 +30,8 @@ pub(crate) enum Rejection {
     BasicAuth(HeaderValue),
     Status {
         status: StatusCode,
+        /// A stable code, for the verdict and the metrics.
+        code: &'static str,
         reason: String,
     },
     /// Nothing to verify and nothing to hand over (an empty `notificationItems`): acknowledged,
@@ -34,9 +40,10 @@ pub(crate) enum Rejection {
 }
 
 impl Rejection {
-    pub(crate) fn new(status: StatusCode, reason: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, code: &'static str, reason: impl Into<String>) -> Self {
         Self::Status {
             status,
+            code,
             reason: reason.into(),
         }
     }
@@ -44,14 +51,31 @@ impl Rejection {
     pub(crate) fn too_large(limit: usize) -> Self {
         Self::new(
             StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
             format!("body larger than {limit} bytes"),
         )
+    }
+
+    /// What the verdict says of it.
+    pub(crate) fn outcome(&self) -> (Outcome, Option<&'static str>) {
+        match self {
+            Self::BasicAuth(_) => (Outcome::Unauthorized, Some("basic_auth")),
+            Self::NothingToHandOver => (Outcome::NothingToHandOver, None),
+            Self::Status { status, code, .. } => {
+                let outcome = match *status {
+                    StatusCode::UNAUTHORIZED => Outcome::Unauthorized,
+                    StatusCode::PAYLOAD_TOO_LARGE => Outcome::TooLarge,
+                    _ => Outcome::BadRequest,
+                };
+                (outcome, Some(code))
+            }
+        }
     }
 
     pub(crate) fn into_response<B>(self) -> Response<ResponseBody<B>> {
         match self {
             Self::BasicAuth(challenge) => basic_auth::refusal(challenge),
-            Self::Status { status, reason } => text_response(status, format!("{reason}\n")),
+            Self::Status { status, reason, .. } => text_response(status, format!("{reason}\n")),
             Self::NothingToHandOver => {
                 text_response(StatusCode::OK, bytes::Bytes::from_static(b"[accepted]"))
             }
@@ -71,6 +95,7 @@ pub(crate) fn before_body(config: &Config, headers: &HeaderMap) -> Result<(), Re
         tracing::warn!("Adyen webhook rejected: no HmacSignature header");
         return Err(Rejection::new(
             StatusCode::UNAUTHORIZED,
+            "missing_signature",
             "no HmacSignature header",
         ));
     }
@@ -103,10 +128,11 @@ pub(crate) fn verify_body(
     headers: &HeaderMap,
     body: &Bytes,
     extensions: &mut http::Extensions,
+    tally: &mut Tally,
 ) -> Result<(), Rejection> {
     match config.mode {
-        Mode::Notifications => verify_notifications(config, headers, body, extensions),
-        Mode::HmacHeader => verify_header_signed(config, headers, body, extensions),
+        Mode::Notifications => verify_notifications(config, headers, body, extensions, tally),
+        Mode::HmacHeader => verify_header_signed(config, headers, body, extensions, tally),
     }
 }
 
@@ -115,22 +141,28 @@ fn verify_notifications(
     headers: &HeaderMap,
     body: &Bytes,
     extensions: &mut http::Extensions,
+    tally: &mut Tally,
 ) -> Result<(), Rejection> {
     let request = match NotificationRequest::from_slice(body) {
         Ok(request) => request,
         Err(e) => {
             // Looked for only once the envelope failed: it costs nothing on every other request.
             if let Some(json) = type_data_event(body) {
-                return verify_event(config, headers, body, json, extensions);
+                return verify_event(config, headers, body, json, extensions, tally);
             }
             // serde names what it could not read, and quotes some of it: escaped, like any text
             // that came with the request.
             let reason = e.to_string();
             tracing::warn!(error = ?reason, "Adyen notification rejected: malformed body");
-            return Err(Rejection::new(StatusCode::BAD_REQUEST, reason));
+            return Err(Rejection::new(
+                StatusCode::BAD_REQUEST,
+                "malformed_body",
+                reason,
+            ));
         }
     };
     let total = request.items.len();
+    tally.items = total;
     if total == 0 {
         // Adyen's Java, .NET, Node and Go libraries take it as a request of no items. Refusing
         // it would have it delivered again for 30 days; there is nothing in it to lose.
@@ -148,6 +180,7 @@ fn verify_notifications(
         );
         return Err(Rejection::new(
             StatusCode::PAYLOAD_TOO_LARGE,
+            "too_many_items",
             format!(
                 "{total} notification items, more than the limit of {}",
                 config.max_items
@@ -158,9 +191,16 @@ fn verify_notifications(
     // Checked where they lie: when every item verifies, as nearly always, the parsed items are
     // handed on as they are, neither moved nor copied.
     let mut rejected = Vec::new();
+    let mut now = None;
     for (index, item) in request.items.iter().enumerate() {
         match config.keys.verify_item(item) {
             Ok(v) => {
+                tally.key.get_or_insert(v.key_index);
+                config
+                    .usage
+                    .touch(v.key_index, *now.get_or_insert_with(SystemTime::now));
+                #[cfg(feature = "metrics")]
+                observe::count_key(config.usage.kcv(v.key_index).unwrap_or_default());
                 // Signed does not mean free of newlines or terminal escapes: quoted all the same.
                 tracing::info!(
                     psp_reference = ?item.psp_reference,
@@ -178,6 +218,9 @@ fn verify_notifications(
         }
     }
 
+    tally.rejected_items = rejected.len();
+    #[cfg(feature = "metrics")]
+    observe::count_items((total - rejected.len()) as u64, &rejected);
     let mut verified = request.items;
     if let Some(first) = rejected.first() {
         let reject_request = config.policy == Policy::RejectRequest || rejected.len() == total;
@@ -201,6 +244,7 @@ fn verify_notifications(
         if reject_request {
             return Err(Rejection::new(
                 StatusCode::UNAUTHORIZED,
+                first.error.as_str(),
                 format!(
                     "item {} of {total}: {} ({} of {total} items failed)",
                     first.index + 1,
@@ -243,10 +287,11 @@ fn verify_event(
     body: &Bytes,
     json: serde_json::Value,
     extensions: &mut http::Extensions,
+    tally: &mut Tally,
 ) -> Result<(), Rejection> {
     let event_type = json["type"].as_str().unwrap_or_default();
     if headers.contains_key(&HMAC_SIGNATURE) {
-        verify_signature_header(config, headers, body)?;
+        verify_signature_header(config, headers, body, tally)?;
         tracing::info!(webhook_type = ?Cut(event_type), "Adyen event verified");
         extensions.insert(SignedWebhook::new(body.clone(), json));
     } else if config.accept_unsigned_events {
@@ -264,6 +309,7 @@ fn verify_event(
         );
         return Err(Rejection::new(
             StatusCode::UNAUTHORIZED,
+            "unsigned_event",
             "a `type`/`data` event without an HmacSignature header: not signed, not accepted",
         ));
     }
@@ -275,12 +321,14 @@ fn verify_header_signed(
     headers: &HeaderMap,
     body: &Bytes,
     extensions: &mut http::Extensions,
+    tally: &mut Tally,
 ) -> Result<(), Rejection> {
-    verify_signature_header(config, headers, body)?;
+    verify_signature_header(config, headers, body, tally)?;
     let json: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
         tracing::warn!(error = ?e.to_string(), "Adyen webhook rejected: signed body is not JSON");
         Rejection::new(
             StatusCode::BAD_REQUEST,
+            "malformed_body",
             format!("signed body is not JSON: {e}"),
         )
     })?;
@@ -300,6 +348,7 @@ fn verify_signature_header(
     config: &Config,
     headers: &HeaderMap,
     body: &[u8],
+    tally: &mut Tally,
 ) -> Result<(), Rejection> {
     let mut signatures = headers.get_all(&HMAC_SIGNATURE).iter();
     let signature = signatures.next().map(HeaderValue::as_bytes);
@@ -307,12 +356,17 @@ fn verify_signature_header(
         tracing::warn!("Adyen webhook rejected: several HmacSignature headers");
         return Err(Rejection::new(
             StatusCode::UNAUTHORIZED,
+            "several_signatures",
             "more than one HmacSignature header",
         ));
     }
     match config.keys.verify_bytes(body, signature) {
         Ok(v) => {
             tracing::debug!(key = v.key_index, "Adyen webhook signature verified");
+            tally.key = Some(v.key_index);
+            config.usage.touch(v.key_index, SystemTime::now());
+            #[cfg(feature = "metrics")]
+            observe::count_key(config.usage.kcv(v.key_index).unwrap_or_default());
             Ok(())
         }
         Err(error) => {
@@ -320,7 +374,11 @@ fn verify_signature_header(
                 error = error.as_str(),
                 "Adyen webhook failed HMAC verification"
             );
-            Err(Rejection::new(StatusCode::UNAUTHORIZED, error.to_string()))
+            Err(Rejection::new(
+                StatusCode::UNAUTHORIZED,
+                error.as_str(),
+                error.to_string(),
+            ))
         }
     }
 }

@@ -18,6 +18,14 @@
 //!   the first member whose fields cover the object's keys, else the first member that parses.
 //! - `allOf` is merged into one struct; `additionalProperties` schemas are `BTreeMap`s.
 //! - Integers are `i64`, numbers `f64`; strings of any format (date-time...) stay `String`.
+//! - A webhook named by an event code (`AUTHORISATION`, in the standard webhooks' spec) is taken
+//!   only if its request schema has a `type` property: the `notificationItems` envelope has none
+//!   and is not dispatched on `type`. Its event types are that property's `enum` values, or, for
+//!   a free-text `type`, the `type`s of the webhook's examples.
+//! - An event type that several webhooks of one family send with different schemas
+//!   (`ach.notificationOfChange`) is read with one of them, chosen here: the one whose model knows
+//!   the most keys at every depth, then the one not deprecated, then the first webhook by name.
+//!   The module's docs say which.
 //! - An event type in several families (`balancePlatform.transfer.*`) gets one `AdyenEvent` variant
 //!   whose payload is an enum over the families, newest spec version first: the family whose model
 //!   knows the most keys of the body and of its `data` wins (the first on a tie), else the first
@@ -42,9 +50,13 @@ pub struct Spec {
 }
 
 /// The name of a family's Rust module, from its spec file name:
-/// `BalancePlatformTransferNotification-v4.json` is `transfer`.
+/// `BalancePlatformTransferNotification-v4.json` is `transfer`, and `Webhooks-v1.json` (the
+/// standard webhooks) is `standard`.
 pub fn module_name(file: &str) -> String {
     let stem = file.split("-v").next().unwrap_or(file);
+    if stem == "Webhooks" {
+        return "standard".into();
+    }
     let stem = stem.strip_prefix("BalancePlatform").unwrap_or(stem);
     let stem = stem
         .strip_suffix("NotificationService")
@@ -309,6 +321,29 @@ struct Family {
     webhooks: Vec<(String, String, String)>,
     /// Structs whose field names the dispatch code needs.
     need_fields: BTreeSet<String>,
+    /// `components/examples`, for the `type`s of webhooks whose schema does not list them.
+    examples: Map<String, Value>,
+    /// What the module's docs say besides its event types: webhooks left out, shared types.
+    notes: Vec<String>,
+}
+
+/// One `type` a webhook sends.
+struct Hook {
+    event: String,
+    /// The webhook's name in the spec, without the leading `/`.
+    webhook: String,
+    request: String,
+    summary: String,
+    deprecated: bool,
+}
+
+/// Whether a webhook's name is an event code (`AUTHORISATION`, `ACH_NOTIFICATION_OF_CHANGE`),
+/// as the standard webhooks are named, rather than the `type` its bodies carry.
+fn is_event_code(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
 fn sorted(map: &Map<String, Value>) -> Vec<(&String, &Value)> {
@@ -318,10 +353,11 @@ fn sorted(map: &Map<String, Value>) -> Vec<(&String, &Value)> {
 }
 
 fn ref_name(schema: &Value) -> Option<&str> {
-    schema
-        .get("$ref")?
-        .as_str()?
-        .strip_prefix("#/components/schemas/")
+    ref_name_of(schema, "#/components/schemas/")
+}
+
+fn ref_name_of<'a>(value: &'a Value, prefix: &str) -> Option<&'a str> {
+    value.get("$ref")?.as_str()?.strip_prefix(prefix)
 }
 
 fn description(schema: &Value) -> String {
@@ -374,6 +410,13 @@ impl Family {
             requests: BTreeSet::new(),
             webhooks: Vec::new(),
             need_fields: BTreeSet::new(),
+            examples: spec
+                .json
+                .pointer("/components/examples")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default(),
+            notes: Vec::new(),
         };
         // Component names first, so that inline types never take them.
         let names: Vec<String> = family.components.keys().cloned().collect();
@@ -385,39 +428,221 @@ impl Family {
             .get("webhooks")
             .and_then(Value::as_object)
             .ok_or_else(|| format!("{}: no webhooks", spec.file))?;
-        let mut by_request: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut hooks = Vec::new();
-        for (event, item) in sorted(webhooks) {
+        let mut left_out = Vec::new();
+        for (key, item) in sorted(webhooks) {
             let post = item.get("post").unwrap_or(item);
             let schema = post
                 .pointer("/requestBody/content/application~1json/schema")
-                .ok_or_else(|| format!("{}: {event} has no JSON request body", spec.file))?;
+                .ok_or_else(|| format!("{}: {key} has no JSON request body", spec.file))?;
             let request = ref_name(schema)
-                .ok_or_else(|| format!("{}: {event}: request schema is no $ref", spec.file))?
+                .ok_or_else(|| format!("{}: {key}: request schema is no $ref", spec.file))?
                 .to_owned();
-            let summary = post
+            let mut summary = post
                 .get("summary")
                 .and_then(Value::as_str)
                 .unwrap_or("")
+                .trim()
                 .to_owned();
-            by_request
-                .entry(request.clone())
-                .or_default()
-                .push(event.clone());
-            hooks.push((event.clone(), request, summary));
+            let name = key.trim_start_matches('/');
+            let types = if is_event_code(name) {
+                // Keyed by event code (the standard webhooks): only a body with a `type` of
+                // its own is dispatched on it.
+                let Some(types) = family.type_values(&request, post)? else {
+                    left_out.push(name.to_owned());
+                    continue;
+                };
+                summary = if summary.is_empty() {
+                    format!("webhook `{name}`")
+                } else {
+                    format!("{summary}, webhook `{name}`")
+                };
+                types
+            } else {
+                vec![key.clone()]
+            };
+            for event in types {
+                hooks.push(Hook {
+                    event,
+                    webhook: name.to_owned(),
+                    request: request.clone(),
+                    summary: summary.clone(),
+                    deprecated: post.get("deprecated") == Some(&Value::Bool(true)),
+                });
+            }
+        }
+        if hooks.is_empty() {
+            return Err(format!("{}: no webhook with a `type`", spec.file));
+        }
+        let mut by_request: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for hook in &hooks {
+            let events = by_request.entry(hook.request.clone()).or_default();
+            if !events.contains(&hook.event) {
+                events.push(hook.event.clone());
+            }
         }
         family.requests = by_request.keys().cloned().collect();
         for (request, events) in &by_request {
             family.resolve_request(request, events)?;
         }
-        for (event, request, summary) in hooks {
-            let ty = match family.resolved.get(&request) {
-                Some(Ty::Named(n)) => n.clone(),
-                _ => return Err(format!("{}: {request} is not an object", spec.file)),
-            };
-            family.webhooks.push((event, ty, summary));
-        }
+        family.choose_shared(hooks, left_out)?;
         Ok(family)
+    }
+
+    /// The `type` values a webhook keyed by event code sends: the enum of its request schema's
+    /// `type`, else (a free-text `type`) the `type`s of its examples. `None` if the schema has
+    /// no `type`: such a body is not dispatched on one.
+    fn type_values(&self, request: &str, post: &Value) -> Result<Option<Vec<String>>, String> {
+        let schema = self
+            .components
+            .get(request)
+            .ok_or_else(|| format!("{}: no schema {request}", self.file))?;
+        let schema = if schema.get("allOf").is_some() {
+            self.merge_all_of(schema)?
+        } else {
+            schema.clone()
+        };
+        let Some(mut property) = schema.pointer("/properties/type").cloned() else {
+            return Ok(None);
+        };
+        if let Some(target) = ref_name(&property) {
+            property = self.components.get(target).cloned().unwrap_or_default();
+        }
+        let mut values: Vec<String> = property
+            .get("enum")
+            .and_then(Value::as_array)
+            .map(|e| {
+                e.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        if values.is_empty() {
+            let examples = post
+                .pointer("/requestBody/content/application~1json/examples")
+                .and_then(Value::as_object);
+            for (_, example) in examples.map(sorted).unwrap_or_default() {
+                let example = match ref_name_of(example, "#/components/examples/") {
+                    Some(name) => self.examples.get(name).unwrap_or(&Value::Null),
+                    None => example,
+                };
+                if let Some(t) = example.pointer("/value/type").and_then(Value::as_str) {
+                    values.push(t.to_owned());
+                }
+            }
+        }
+        values.sort();
+        values.dedup();
+        if values.is_empty() {
+            return Err(format!(
+                "{}: {request} has a `type` with no enum, and its webhook's examples no `type`: \
+                 there is no telling what it sends; give the schema an enum",
+                self.file
+            ));
+        }
+        Ok(Some(values))
+    }
+
+    /// Gives each event type of the family one request type. Where several webhooks send the
+    /// same `type` with different schemas (`ach.notificationOfChange`, from
+    /// `DIRECT_DEBIT_NOTICE_OF_CHANGE_NOTIFICATION` and the deprecated
+    /// `ACH_NOTIFICATION_OF_CHANGE`), the schema whose model knows the most keys at every depth
+    /// wins, then the one whose webhook is not deprecated, then the first webhook by name; the
+    /// others are noted in the module's docs.
+    fn choose_shared(&mut self, hooks: Vec<Hook>, left_out: Vec<String>) -> Result<(), String> {
+        let mut by_event: BTreeMap<String, Vec<(Hook, String)>> = BTreeMap::new();
+        for hook in hooks {
+            let ty = match self.resolved.get(&hook.request) {
+                Some(Ty::Named(n)) => n.clone(),
+                _ => return Err(format!("{}: {} is not an object", self.file, hook.request)),
+            };
+            by_event
+                .entry(hook.event.clone())
+                .or_default()
+                .push((hook, ty));
+        }
+        for (event, mut candidates) in by_event {
+            let keys: BTreeMap<String, usize> = candidates
+                .iter()
+                .map(|(_, ty)| (ty.clone(), self.known_keys(ty, &mut Vec::new())))
+                .collect();
+            // Stable: on a full tie, the first webhook by name (the order they came in).
+            candidates.sort_by(|(a, a_ty), (b, b_ty)| {
+                keys[b_ty]
+                    .cmp(&keys[a_ty])
+                    .then(a.deprecated.cmp(&b.deprecated))
+            });
+            let (winner, ty) = &candidates[0];
+            for (other, other_ty) in &candidates[1..] {
+                if other_ty == ty {
+                    continue;
+                }
+                let why = if keys[ty] != keys[other_ty] {
+                    format!("knows more keys ({} to {})", keys[ty], keys[other_ty])
+                } else if winner.deprecated != other.deprecated {
+                    format!("knows as many keys ({}) and is not deprecated", keys[ty])
+                } else {
+                    format!("knows as many keys ({}) and comes first", keys[ty])
+                };
+                self.notes.push(format!(
+                    "`{}`{} sends `{event}` too, described by [`{other_ty}`]: such bodies are read \
+                     with [`{ty}`] (of `{}`), whose model {why}.",
+                    other.webhook,
+                    if other.deprecated {
+                        " (deprecated)"
+                    } else {
+                        ""
+                    },
+                    winner.webhook,
+                ));
+            }
+            self.webhooks
+                .push((event, ty.clone(), winner.summary.clone()));
+        }
+        match left_out.as_slice() {
+            [] => {}
+            [one] => self.notes.push(format!(
+                "Not here: the webhook keyed by an event code whose body has no `type` (`{one}`)."
+            )),
+            [first, .., last] => self.notes.push(format!(
+                "Not here: the {} webhooks keyed by an event code whose body has no `type` \
+                 (`{first}` to `{last}`).",
+                left_out.len()
+            )),
+        }
+        Ok(())
+    }
+
+    /// How many keys a type's model knows, counting the fields of every struct below it
+    /// (the largest member of a `oneOf`), each struct once on a path.
+    fn known_keys(&self, ty: &str, path: &mut Vec<String>) -> usize {
+        if path.iter().any(|p| p == ty) {
+            return 0;
+        }
+        path.push(ty.to_owned());
+        let n = match self.defs.get(ty) {
+            Some(Def::Struct { fields, .. }) => fields
+                .iter()
+                .map(|f| 1 + self.known_keys_of(&f.ty, path))
+                .sum(),
+            Some(Def::Union { members, .. }) => members
+                .iter()
+                .map(|m| self.known_keys(m, path))
+                .max()
+                .unwrap_or_default(),
+            _ => 0,
+        };
+        path.pop();
+        n
+    }
+
+    fn known_keys_of(&self, ty: &Ty, path: &mut Vec<String>) -> usize {
+        match ty {
+            Ty::Named(n) => self.known_keys(n, path),
+            Ty::Vec(t) | Ty::Map(t) => self.known_keys_of(t, path),
+            _ => 0,
+        }
     }
 
     fn resolve_request(&mut self, name: &str, events: &[String]) -> Result<(), String> {
@@ -919,6 +1144,9 @@ fn emit_family(family: &Family, source: &Source) -> String {
             }
         );
     }
+    for note in &family.notes {
+        let _ = writeln!(out, "//!\n//! {note}");
+    }
     out.push('\n');
     for (name, def) in &family.defs {
         match def {
@@ -1343,7 +1571,8 @@ fn emit_events(
     };
 
     out.push_str(
-        "/// A header-signed Adyen webhook, by its `type`.\n\
+        "/// An Adyen webhook body, by its `type`: the header-signed webhooks, and the standard\n\
+         /// webhooks whose body has a `type` of its own.\n\
          ///\n\
          /// One variant per event type of every family, holding the typed body, plus two that hold\n\
          /// the raw JSON: [`Unknown`](Self::Unknown) for a `type` this version does not know (or no\n\
@@ -1676,6 +1905,92 @@ mod tests {
         assert!(events.contains("pub const SPEC_COMMIT: &str = \"0123abcd\";"));
         // Same input, same bytes.
         assert_eq!(files, generate(&[tiny()], &source()).unwrap());
+    }
+
+    /// A spec named by event codes, as `Webhooks-v1.json` is: an envelope without `type`, a
+    /// webhook whose `type` has an enum, and a deprecated one whose free-text `type` only its
+    /// example gives, sharing a value with the first.
+    fn standard() -> Spec {
+        let hook = |schema: &str, example: Option<&str>, deprecated: bool| {
+            let mut post = serde_json::json!({"summary": format!("{schema} hook"), "requestBody": {"content": {"application/json": {
+                "schema": {"$ref": format!("#/components/schemas/{schema}")}}}}});
+            if let Some(e) = example {
+                post["requestBody"]["content"]["application/json"]["examples"] =
+                    serde_json::json!({"one": {"$ref": format!("#/components/examples/{e}")}});
+            }
+            if deprecated {
+                post["deprecated"] = true.into();
+            }
+            serde_json::json!({ "post": post })
+        };
+        let json = serde_json::json!({
+            "openapi": "3.1.0",
+            "info": {"title": "Webhooks"},
+            "webhooks": {
+                "/AUTHORISATION": hook("NotificationRequest", None, false),
+                "/NOTICE": hook("Notice", None, false),
+                "/OLD_NOTICE": hook("OldNotice", Some("old"), true)
+            },
+            "components": {
+                "examples": {"old": {"value": {"type": "a.notice", "data": {}}}},
+                "schemas": {
+                    "NotificationRequest": {"type": "object", "properties": {
+                        "live": {"type": "string"}, "notificationItems": {"type": "array", "items": {"type": "object"}}}},
+                    "Notice": {"type": "object", "required": ["createdAt"], "properties": {
+                        "createdAt": {"type": "string"},
+                        "type": {"type": "string", "enum": ["a.notice", "b.notice"]},
+                        "data": {"type": "object", "properties": {"id": {"type": "string"}, "extra": {"type": "string"}}}}},
+                    "OldNotice": {"type": "object", "properties": {
+                        "createdAt": {"type": "string"},
+                        "type": {"type": "string"},
+                        "data": {"type": "object", "properties": {"id": {"type": "string"}}}}}
+                }
+            }
+        });
+        Spec {
+            file: "Webhooks-v1.json".into(),
+            json,
+        }
+    }
+
+    #[test]
+    fn webhooks_named_by_event_code_dispatch_on_their_type() {
+        assert!(is_event_code("DIRECT_DEBIT_NOTICE_OF_CHANGE_NOTIFICATION"));
+        assert!(!is_event_code("balancePlatform.report.created"));
+        assert_eq!(module_name("Webhooks-v1.json"), "standard");
+        let files = generate(&[standard()], &source()).unwrap();
+        let module = &files["standard.rs"];
+        // The envelope is not generated; both values of the enum are event types of `Notice`.
+        assert!(!module.contains("NotificationRequest"), "{module}");
+        assert!(module.contains(
+            "Not here: the webhook keyed by an event code whose body has no `type` (`AUTHORISATION`)."
+        ));
+        let events = &files["mod.rs"];
+        assert!(events.contains("pub const EVENT_TYPES: &[&str] = &[\"a.notice\", \"b.notice\"];"));
+        assert!(
+            events.contains("ANotice(Box<standard::Notice>),"),
+            "{events}"
+        );
+        assert!(events.contains("BNotice(Box<standard::Notice>),"));
+        // The deprecated webhook's `type` comes from its example; `Notice` knows more keys.
+        assert!(!events.contains("OldNotice"));
+        assert!(module.contains("pub struct OldNotice {"));
+        assert!(module.contains(
+            "`OLD_NOTICE` (deprecated) sends `a.notice` too, described by [`OldNotice`]: such bodies \
+             are read with [`Notice`] (of `NOTICE`), whose model knows more keys (5 to 4)."
+        ));
+        assert_eq!(files, generate(&[standard()], &source()).unwrap());
+    }
+
+    #[test]
+    fn a_free_type_without_examples_is_an_error() {
+        let mut spec = standard();
+        spec.json["components"]["examples"] = serde_json::json!({});
+        let error = generate(&[spec], &source()).unwrap_err();
+        assert!(
+            error.contains("OldNotice has a `type` with no enum"),
+            "{error}"
+        );
     }
 
     #[test]

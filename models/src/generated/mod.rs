@@ -40,6 +40,8 @@ pub mod payment;
 pub mod relayed_authorisation;
 /// Report webhooks (`BalancePlatformReportNotification-v1.json`).
 pub mod report;
+/// Webhooks (`Webhooks-v1.json`).
+pub mod standard;
 /// Tokenization webhooks (`TokenizationNotification-v1.json`).
 pub mod tokenization;
 /// Transaction webhooks (`BalancePlatformTransactionNotification-v4.json`).
@@ -63,6 +65,7 @@ pub const SPEC_FILES: &[&str] = &[
     "BalancePlatformPaymentNotification-v1.json",
     "BalancePlatformRelayedAuthorisationNotification-v4.json",
     "BalancePlatformReportNotification-v1.json",
+    "Webhooks-v1.json",
     "TokenizationNotification-v1.json",
     "BalancePlatformTransactionNotification-v4.json",
     "BalancePlatformTransferNotification-v4.json",
@@ -70,6 +73,7 @@ pub const SPEC_FILES: &[&str] = &[
 
 /// Every event type [`AdyenEvent`] reads into a typed variant, sorted.
 pub const EVENT_TYPES: &[&str] = &[
+    "ach.notificationOfChange",
     "balancePlatform.accountHolder.created",
     "balancePlatform.accountHolder.updated",
     "balancePlatform.authentication.created",
@@ -118,6 +122,7 @@ pub const EVENT_TYPES: &[&str] = &[
     "balancePlatform.transaction.created",
     "balancePlatform.transfer.created",
     "balancePlatform.transfer.updated",
+    "eft.notificationOfChange",
     "merchant.created",
     "merchant.updated",
     "paymentMethod.created",
@@ -132,7 +137,8 @@ pub const EVENT_TYPES: &[&str] = &[
     "terminalSettings.modified",
 ];
 
-/// A header-signed Adyen webhook, by its `type`.
+/// An Adyen webhook body, by its `type`: the header-signed webhooks, and the standard
+/// webhooks whose body has a `type` of its own.
 ///
 /// One variant per event type of every family, holding the typed body, plus two that hold
 /// the raw JSON: [`Unknown`](Self::Unknown) for a `type` this version does not know (or no
@@ -141,6 +147,8 @@ pub const EVENT_TYPES: &[&str] = &[
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum AdyenEvent {
+    /// `ach.notificationOfChange`: Direct Debit Notice of Change Notification, webhook `DIRECT_DEBIT_NOTICE_OF_CHANGE_NOTIFICATION`, from [`standard`].
+    AchNotificationOfChange(Box<standard::DirectDebitNoticeOfChangeNotificationRequest>),
     /// `balancePlatform.accountHolder.created`: Account holder created, from [`configuration`].
     BalancePlatformAccountHolderCreated(Box<configuration::AccountHolderNotificationRequest>),
     /// `balancePlatform.accountHolder.updated`: Account holder updated, from [`configuration`].
@@ -237,6 +245,8 @@ pub enum AdyenEvent {
     BalancePlatformTransferCreated(BalancePlatformTransferEvent),
     /// `balancePlatform.transfer.updated`: Transfer updated, from [`transfer`], [`accounting`].
     BalancePlatformTransferUpdated(BalancePlatformTransferEvent),
+    /// `eft.notificationOfChange`: Direct Debit Notice of Change Notification, webhook `DIRECT_DEBIT_NOTICE_OF_CHANGE_NOTIFICATION`, from [`standard`].
+    EftNotificationOfChange(Box<standard::DirectDebitNoticeOfChangeNotificationRequest>),
     /// `merchant.created`: Merchant account created, from [`management`].
     MerchantCreated(Box<management::MerchantCreatedNotificationRequest>),
     /// `merchant.updated`: Merchant account capability updated, from [`management`].
@@ -297,6 +307,11 @@ impl AdyenEvent {
     /// none). An event type this version does not know gives [`Unknown`](Self::Unknown).
     pub fn from_value_as(value: serde_json::Value, event_type: &str) -> Self {
         match event_type {
+            "ach.notificationOfChange" => crate::support::typed(
+                value,
+                "ach.notificationOfChange",
+                Self::AchNotificationOfChange,
+            ),
             "balancePlatform.accountHolder.created" => crate::support::typed(
                 value,
                 "balancePlatform.accountHolder.created",
@@ -549,6 +564,11 @@ impl AdyenEvent {
                 BalancePlatformTransferEvent::choose,
                 Self::BalancePlatformTransferUpdated,
             ),
+            "eft.notificationOfChange" => crate::support::typed(
+                value,
+                "eft.notificationOfChange",
+                Self::EftNotificationOfChange,
+            ),
             "merchant.created" => {
                 crate::support::typed(value, "merchant.created", Self::MerchantCreated)
             }
@@ -611,6 +631,7 @@ impl AdyenEvent {
     /// without one).
     pub fn event_type(&self) -> &str {
         match self {
+            Self::AchNotificationOfChange(_) => "ach.notificationOfChange",
             Self::BalancePlatformAccountHolderCreated(_) => "balancePlatform.accountHolder.created",
             Self::BalancePlatformAccountHolderUpdated(_) => "balancePlatform.accountHolder.updated",
             Self::BalancePlatformAuthenticationCreated(_) => {
@@ -715,6 +736,7 @@ impl AdyenEvent {
             Self::BalancePlatformTransactionCreated(_) => "balancePlatform.transaction.created",
             Self::BalancePlatformTransferCreated(_) => "balancePlatform.transfer.created",
             Self::BalancePlatformTransferUpdated(_) => "balancePlatform.transfer.updated",
+            Self::EftNotificationOfChange(_) => "eft.notificationOfChange",
             Self::MerchantCreated(_) => "merchant.created",
             Self::MerchantUpdated(_) => "merchant.updated",
             Self::PaymentMethodCreated(_) => "paymentMethod.created",
@@ -741,6 +763,7 @@ impl AdyenEvent {
 impl serde::Serialize for AdyenEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
+            Self::AchNotificationOfChange(inner) => serde::Serialize::serialize(inner, serializer),
             Self::BalancePlatformAccountHolderCreated(inner) => {
                 serde::Serialize::serialize(inner, serializer)
             }
@@ -885,6 +908,7 @@ impl serde::Serialize for AdyenEvent {
             Self::BalancePlatformTransferUpdated(inner) => {
                 serde::Serialize::serialize(inner, serializer)
             }
+            Self::EftNotificationOfChange(inner) => serde::Serialize::serialize(inner, serializer),
             Self::MerchantCreated(inner) => serde::Serialize::serialize(inner, serializer),
             Self::MerchantUpdated(inner) => serde::Serialize::serialize(inner, serializer),
             Self::PaymentMethodCreated(inner) => serde::Serialize::serialize(inner, serializer),

@@ -1,0 +1,5 @@
+package webhook
+
+type NotificationItem struct {
+	NotificationRequestItem NotificationRequestItem `json:"NotificationRequestItem"`
+}
