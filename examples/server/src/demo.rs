@@ -6,33 +6,15 @@ use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rand::Rng;
-use tower_adyen_webhook::HmacKey;
+pub use adyen_webhook_cli::keys::{generate_key, GeneratedKey};
+use adyen_webhook_cli::scenarios::{self, Expect, ExpectedStatus, SigningKeys, SCENARIOS};
+use adyen_webhook_cli::sender::{self, Report, Sender, SenderConfig, DEFAULT_COMPRESSION};
 
 use crate::app::WEBHOOK_PATH;
 use crate::config::Config;
 use crate::payments::{self, Action, EffectError, Effects, LogEffects};
-use crate::scenarios::{self, Expect, SigningKeys, SCENARIOS};
-use crate::sender::{self, Report, Sender, SenderConfig, DEFAULT_COMPRESSION};
 use crate::server::Running;
 use crate::store::{redact_url, Stats, Store, StoreError};
-
-/// A key and its 64 hex digits.
-#[derive(Clone, Debug)]
-pub struct GeneratedKey {
-    /// The 64 hex digits, as the Customer Area shows them.
-    pub hex: String,
-    /// The parsed key.
-    pub key: HmacKey,
-}
-
-/// A fresh random key, for tests only: real keys come from the Customer Area.
-pub fn generate_key() -> GeneratedKey {
-    let bytes: [u8; 32] = rand::thread_rng().gen();
-    let hex: String = bytes.iter().map(|byte| format!("{byte:02X}")).collect();
-    let key = hex.parse().expect("64 hex digits make a key");
-    GeneratedKey { hex, key }
-}
 
 /// The demo's keys: a current one, and a previous one that is still accepted, as during a
 /// rotation.
@@ -89,7 +71,7 @@ pub struct DemoOutcome {
     /// Whether every answer and every payment state was as expected.
     pub all_as_expected: bool,
     /// The orders paid for, and the state each should be in.
-    pub orders: Vec<(String, payments::PaymentStatus)>,
+    pub orders: Vec<(String, ExpectedStatus)>,
 }
 
 /// The banner printed before the demo starts.
@@ -236,7 +218,8 @@ pub async fn run(
     for (order, expected) in &plan.orders {
         let status = payments::order_status(&store.payments(order).await?);
         let shown = status.map_or("unknown", |status| status.as_str());
-        let ok = status == Some(*expected);
+        // The scenarios name the state as `PaymentStatus` does.
+        let ok = shown == expected.as_str();
         all_as_expected &= ok;
         let check = if ok {
             "ok".to_owned()
@@ -279,8 +262,8 @@ pub fn next_steps(
         "\nThe server keeps running, and now logs every request. Try, in another terminal:\n\
          \x20 curl {curl_auth}{notifications}\n\
          \x20 curl {curl_auth}{payments}\n\
-         \x20 cargo run --example send -- --url {webhook} --key {current},{previous}{send_auth} --scenario capture\n\
-         \x20 cargo run --example send -- --help\n\
+         \x20 cargo run -p adyen-webhook-cli -- send --url {webhook} --key {current},{previous}{send_auth} --scenario capture\n\
+         \x20 cargo run -p adyen-webhook-cli -- send --help\n\
          Stop it with Ctrl-C.\n",
         notifications = running.admin_url("/api/notifications"),
         payments = running.admin_url(&format!("/api/payments/{order}")),
@@ -340,15 +323,38 @@ async fn wait_for_worker(
 mod tests {
     use super::*;
 
+    use crate::payments::PaymentStatus;
+
+    /// The scenarios expect states by name: each must be one `PaymentStatus` has.
     #[test]
-    fn generated_keys_are_64_hex_digits_and_differ() {
-        let (a, b) = (generate_key(), generate_key());
-        assert_eq!(a.hex.len(), 64);
-        assert!(a.hex.chars().all(|c| c.is_ascii_hexdigit()));
-        assert_ne!(a.hex, b.hex);
-        assert_eq!(
-            a.key.check_value(),
-            a.hex.parse::<HmacKey>().unwrap().check_value()
-        );
+    fn every_expected_state_is_a_payment_status() {
+        let statuses = [
+            PaymentStatus::Pending,
+            PaymentStatus::Authorised,
+            PaymentStatus::Refused,
+            PaymentStatus::Expired,
+            PaymentStatus::Captured,
+            PaymentStatus::Cancelled,
+            PaymentStatus::CancelledOrRefunded,
+            PaymentStatus::PartiallyRefunded,
+            PaymentStatus::Refunded,
+            PaymentStatus::Disputed,
+            PaymentStatus::ChargedBack,
+        ];
+        for expected in ExpectedStatus::ALL {
+            assert!(
+                statuses
+                    .iter()
+                    .any(|status| status.as_str() == expected.as_str()),
+                "{expected} is not a PaymentStatus"
+            );
+        }
+    }
+
+    /// The sender's default URLs are the server's paths.
+    #[test]
+    fn the_sender_knows_the_server_paths() {
+        assert_eq!(sender::WEBHOOK_PATH, crate::app::WEBHOOK_PATH);
+        assert_eq!(sender::PLATFORM_PATH, crate::app::PLATFORM_PATH);
     }
 }

@@ -1,6 +1,7 @@
 //! The reference integration for `tower-adyen-webhook`: a webhook server that stores every
-//! verified notification before Adyen gets its acknowledgement, processes it afterwards, away from
-//! the 10-second acknowledgement window, and a sender that plays Adyen's part.
+//! verified notification before Adyen gets its acknowledgement, and processes it afterwards, away
+//! from the 10-second acknowledgement window. Adyen's part is played by `adyen-webhook send`
+//! (the `adyen-webhook-cli` package), whose scenarios and sender the demo and the tests use too.
 //!
 //! The path of a notification, one module each:
 //!
@@ -14,8 +15,9 @@
 //! [`app`] verifies them, [`platform`] says what identifies each event, [`store`] keeps them.
 //! They are stored only, never processed.
 //!
-//! [`server`] wires them together and [`serve`] bounds what each connection may hold; [`scenarios`] and [`sender`] are the test sender (also used by
-//! the `--demo` mode in [`demo`]); [`faults`] is the fault-injection seam the no-loss test uses.
+//! [`server`] wires them together and [`serve`] bounds what each connection may hold; [`demo`]
+//! is the `--demo` mode, which sends the server `adyen_webhook_cli`'s scenarios; [`faults`] is
+//! the fault-injection seam the no-loss test uses.
 
 pub mod app;
 pub mod config;
@@ -23,8 +25,6 @@ pub mod demo;
 pub mod faults;
 pub mod payments;
 pub mod platform;
-pub mod scenarios;
-pub mod sender;
 pub mod serve;
 pub mod server;
 pub mod store;

@@ -11,10 +11,6 @@ use time::UtcDateTime;
 const RFC3339_MS: &[BorrowedFormatItem<'static>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
 
-/// `2026-11-28T13:05:09+00:00`: how Adyen writes `eventDate`.
-const ADYEN_DATE: &[BorrowedFormatItem<'static>] =
-    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]+00:00");
-
 /// Now, in milliseconds since the Unix epoch.
 pub(crate) fn now_ms() -> i64 {
     let ms = UtcDateTime::now().unix_timestamp_nanos() / 1_000_000;
@@ -29,11 +25,6 @@ pub(crate) fn after(ms: i64, duration: Duration) -> i64 {
 /// RFC 3339 in UTC with milliseconds (`2026-11-28T13:05:09.123Z`), for the JSON API.
 pub(crate) fn rfc3339(ms: i64) -> String {
     format(ms, RFC3339_MS)
-}
-
-/// The way Adyen writes `eventDate` (`2026-11-28T13:05:09+00:00`).
-pub(crate) fn adyen_date(ms: i64) -> String {
-    format(ms, ADYEN_DATE)
 }
 
 /// `ms` in `format`. An instant past the year 9999 either way (a saturated deadline, say) is
@@ -61,8 +52,6 @@ mod tests {
         assert_eq!(rfc3339(951_782_400_000), "2000-02-29T00:00:00.000Z");
         assert_eq!(rfc3339(1_795_871_109_123), "2026-11-28T13:05:09.123Z");
         assert_eq!(rfc3339(-1), "1969-12-31T23:59:59.999Z");
-        assert_eq!(adyen_date(1_795_871_109_123), "2026-11-28T13:05:09+00:00");
-        assert_eq!(adyen_date(-1), "1969-12-31T23:59:59+00:00");
     }
 
     #[test]

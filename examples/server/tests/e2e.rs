@@ -5,10 +5,10 @@ mod support;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use adyen_webhook_cli::scenarios::{self, SigningKeys};
 use adyen_webhook_server::app::WEBHOOK_PATH;
 use adyen_webhook_server::demo::{self, DemoEffects, DemoKeys};
 use adyen_webhook_server::payments::{Action, LogEffects};
-use adyen_webhook_server::scenarios::{self, SigningKeys};
 use serde_json::Value;
 use sqlx::Executor;
 use support::{config, fast_worker, get, post, start, wait_for, Recording, TestDb};

@@ -35,17 +35,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Once};
 use std::time::{Duration, Instant};
 
+use adyen_webhook_cli::scenarios::{Delivery, Expect};
+use adyen_webhook_cli::sender::{Sender, SenderConfig, ADYEN_RETRY_SCHEDULE};
 use adyen_webhook_server::app::WEBHOOK_PATH;
 use adyen_webhook_server::config::Config;
 use adyen_webhook_server::faults::{Fault, FaultInjector, FaultPoint, PANIC_MESSAGE};
 use adyen_webhook_server::payments::{LogEffects, PaymentStatus};
-use adyen_webhook_server::scenarios::{Delivery, Expect};
-use adyen_webhook_server::sender::{Sender, SenderConfig, ADYEN_RETRY_SCHEDULE};
 use adyen_webhook_server::server::{self, Running};
 use adyen_webhook_server::store::Store;
 use adyen_webhook_server::worker::WorkerConfig;
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use support::{config, TestDb};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
@@ -138,7 +138,7 @@ impl FaultInjector for Chaos {
         }
         let mut hasher = DefaultHasher::new();
         (self.seed, point, subject, occurrence).hash(&mut hasher);
-        let roll: f64 = StdRng::seed_from_u64(hasher.finish()).gen();
+        let roll: f64 = StdRng::seed_from_u64(hasher.finish()).random();
         let mut threshold = 0.0;
         let fault = fault_table(point).iter().find_map(|&(share, fault)| {
             threshold += share;
@@ -324,7 +324,7 @@ fn plan(seed: u64) -> Plan {
     let mut reversed = 0;
     for order in &orders {
         let mut items = order.items.clone();
-        if items.len() > 1 && rng.gen_bool(REVERSED_SHARE) {
+        if items.len() > 1 && rng.random_bool(REVERSED_SHARE) {
             reversed += 1;
         } else {
             items.reverse();
@@ -355,7 +355,7 @@ fn plan(seed: u64) -> Plan {
             break;
         }
         // A queue picked in proportion to what it has left.
-        let mut pick = rng.gen_range(0..remaining);
+        let mut pick = rng.random_range(0..remaining);
         let queue = queues
             .iter_mut()
             .find(|queue| {
@@ -376,7 +376,7 @@ fn plan(seed: u64) -> Plan {
     let mut rest = sequence.into_iter().peekable();
     while let Some(item) = rest.next() {
         let mut request = vec![item];
-        if rng.gen_bool(BATCH_SHARE) {
+        if rng.random_bool(BATCH_SHARE) {
             request.extend(rest.next());
             request.extend(rest.next());
             batches += 1;
@@ -392,8 +392,8 @@ fn plan(seed: u64) -> Plan {
         .collect();
     let mut duplicates = Vec::new();
     for (position, items, _) in &deliveries {
-        if rng.gen_bool(DUPLICATE_SHARE) {
-            let later = position + rng.gen_range(1..6000);
+        if rng.random_bool(DUPLICATE_SHARE) {
+            let later = position + rng.random_range(1..6000);
             duplicates.push((later, items.clone(), "sent again"));
         }
     }

@@ -15,6 +15,12 @@ use hyper_util::rt::TokioExecutor;
 
 use crate::scenarios::{Delivery, Expect};
 
+/// The path of standard notifications on the reference server (`examples/server`).
+pub const WEBHOOK_PATH: &str = "/api/webhooks/notifications";
+
+/// The path of header-signed webhooks on the reference server.
+pub const PLATFORM_PATH: &str = "/api/webhooks/platform";
+
 /// Adyen's own retry delays after a delivery that got no 2xx: three quick retries, then its
 /// retry queue (which goes on for up to 30 days).
 pub const ADYEN_RETRY_SCHEDULE: [Duration; 9] = [
@@ -122,15 +128,13 @@ impl Sender {
                 return Err(SenderError(format!(
                     "--url {}: this sender speaks plain HTTP; send to the server itself \
                      (http://127.0.0.1:8080{}) rather than through the tunnel",
-                    config.url,
-                    crate::app::WEBHOOK_PATH
+                    config.url, WEBHOOK_PATH
                 )))
             }
             _ => {
                 return Err(SenderError(format!(
                     "--url {:?}: expected a URL such as http://127.0.0.1:8080{}",
-                    config.url,
-                    crate::app::WEBHOOK_PATH
+                    config.url, WEBHOOK_PATH
                 )))
             }
         }

@@ -2,14 +2,15 @@
 //!
 //! Each [`Scenario`] builds one or more [`Delivery`]s (one HTTP request each) with fresh
 //! references, says whether the server should accept each one, and which state the order's
-//! payment should end in. The sender (`cargo run --example send`) and the server's `--demo`
-//! mode both use them.
+//! payment should end in. `adyen-webhook send` and the reference server's `--demo` mode both
+//! use them.
 
-use rand::Rng;
+use std::fmt;
+
+use rand::RngExt as _;
+use time::macros::format_description;
+use time::OffsetDateTime;
 use tower_adyen_webhook::{Amount, HmacKey, NotificationRequest, NotificationRequestItem};
-
-use crate::payments::PaymentStatus;
-use crate::time::{adyen_date, now_ms};
 
 /// The keys the sender signs with: `current` for everything, `previous` for the scenario that
 /// shows a key rotation.
@@ -19,6 +20,54 @@ pub struct SigningKeys {
     pub current: HmacKey,
     /// The previous key, still configured on the server during a rotation.
     pub previous: Option<HmacKey>,
+}
+
+/// The state an order's payment should end in once its notifications are processed, named as
+/// the reference server names it in `GET /api/payments/{merchantReference}` (its
+/// `PaymentStatus`): `authorised`, `captured`...
+///
+/// ```
+/// use adyen_webhook_cli::scenarios::ExpectedStatus;
+///
+/// assert_eq!(ExpectedStatus::PARTIALLY_REFUNDED.as_str(), "partially_refunded");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ExpectedStatus(&'static str);
+
+impl ExpectedStatus {
+    /// Authorised, not captured.
+    pub const AUTHORISED: Self = Self("authorised");
+    /// The authorisation was refused.
+    pub const REFUSED: Self = Self("refused");
+    /// Captured.
+    pub const CAPTURED: Self = Self("captured");
+    /// Part of the amount refunded.
+    pub const PARTIALLY_REFUNDED: Self = Self("partially_refunded");
+    /// Cancelled before any capture.
+    pub const CANCELLED: Self = Self("cancelled");
+    /// Charged back by the shopper's bank.
+    pub const CHARGED_BACK: Self = Self("charged_back");
+
+    /// Every status a scenario may expect.
+    pub const ALL: [Self; 6] = [
+        Self::AUTHORISED,
+        Self::REFUSED,
+        Self::CAPTURED,
+        Self::PARTIALLY_REFUNDED,
+        Self::CANCELLED,
+        Self::CHARGED_BACK,
+    ];
+
+    /// The status's name, as the server writes it.
+    pub fn as_str(self) -> &'static str {
+        self.0
+    }
+}
+
+impl fmt::Display for ExpectedStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
 }
 
 /// What the server should answer.
@@ -97,7 +146,7 @@ pub struct Plan {
     /// The requests, in the order to send them.
     pub deliveries: Vec<Delivery>,
     /// `(merchantReference, status)` for each order the scenario pays for.
-    pub orders: Vec<(String, PaymentStatus)>,
+    pub orders: Vec<(String, ExpectedStatus)>,
     /// Scenarios left out, and why.
     pub skipped: Vec<(&'static str, &'static str)>,
 }
@@ -193,11 +242,10 @@ pub fn plan(
     keys: &SigningKeys,
     merchant_account: &str,
 ) -> Plan {
-    let mut rng = rand::thread_rng();
     let mut builder = Builder {
         keys,
         merchant_account,
-        run: rng.gen_range(1000..10_000),
+        run: rand::rng().random_range(1000..10_000),
         orders: 0,
         scenario: "",
         plan: Plan::default(),
@@ -242,7 +290,7 @@ impl Builder<'_> {
         item.merchant_account_code = self.merchant_account.to_owned();
         item.merchant_reference = merchant_reference.to_owned();
         item.amount = Some(Amount::new(value, "EUR"));
-        item.event_date = adyen_date(now_ms());
+        item.event_date = adyen_date(OffsetDateTime::now_utc());
         item.payment_method = "visa".to_owned();
         item
     }
@@ -305,7 +353,7 @@ impl Builder<'_> {
         });
     }
 
-    fn expect_order(&mut self, order: &str, status: PaymentStatus) {
+    fn expect_order(&mut self, order: &str, status: ExpectedStatus) {
         self.plan.orders.push((order.to_owned(), status));
     }
 }
@@ -316,7 +364,7 @@ impl Builder<'_> {
 pub fn account_holder_created(key: &HmacKey) -> Delivery {
     let id = format!(
         "AH{:022}",
-        rand::thread_rng().gen_range(0..10_000_000_000_000_000_000u128)
+        rand::rng().random_range(0..10_000_000_000_000_000_000u128)
     );
     let body = serde_json::json!({
         "data": {
@@ -330,7 +378,7 @@ pub fn account_holder_created(key: &HmacKey) -> Delivery {
             },
         },
         "environment": "test",
-        "timestamp": adyen_date(now_ms()),
+        "timestamp": adyen_date(OffsetDateTime::now_utc()),
         "type": "balancePlatform.accountHolder.created",
     })
     .to_string();
@@ -346,15 +394,28 @@ pub fn account_holder_created(key: &HmacKey) -> Delivery {
 
 /// A random 16-digit pspReference, like Adyen's.
 fn psp_reference() -> String {
-    let mut rng = rand::thread_rng();
-    format!("88{:014}", rng.gen_range(0..100_000_000_000_000u64))
+    format!(
+        "88{:014}",
+        rand::rng().random_range(0..100_000_000_000_000u64)
+    )
+}
+
+/// The way Adyen writes `eventDate`: to the second, with the offset (`2026-11-28T13:05:09+00:00`).
+fn adyen_date(instant: OffsetDateTime) -> String {
+    let format = format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second][offset_hour sign:mandatory]:[offset_minute]"
+    );
+    instant
+        .to_offset(time::UtcOffset::UTC)
+        .format(format)
+        .expect("every instant from year 0 to 9999 formats")
 }
 
 fn authorisation(b: &mut Builder<'_>) {
     let (order, psp) = b.order();
     let item = b.authorisation(&psp, &order, 4995);
     b.send(vec![item], Expect::Accepted, "");
-    b.expect_order(&order, PaymentStatus::Authorised);
+    b.expect_order(&order, ExpectedStatus::AUTHORISED);
 }
 
 fn refusal(b: &mut Builder<'_>) {
@@ -363,7 +424,7 @@ fn refusal(b: &mut Builder<'_>) {
     item.success = false;
     item.reason = "Not enough balance".to_owned();
     b.send(vec![item], Expect::Accepted, "");
-    b.expect_order(&order, PaymentStatus::Refused);
+    b.expect_order(&order, ExpectedStatus::REFUSED);
 }
 
 fn capture(b: &mut Builder<'_>) {
@@ -372,7 +433,7 @@ fn capture(b: &mut Builder<'_>) {
     let capture = b.modification("CAPTURE", &psp, &order, 2500);
     b.send(vec![auth], Expect::Accepted, "");
     b.send(vec![capture], Expect::Accepted, "");
-    b.expect_order(&order, PaymentStatus::Captured);
+    b.expect_order(&order, ExpectedStatus::CAPTURED);
 }
 
 fn refund(b: &mut Builder<'_>) {
@@ -383,7 +444,7 @@ fn refund(b: &mut Builder<'_>) {
     b.send(vec![auth], Expect::Accepted, "");
     b.send(vec![capture], Expect::Accepted, "");
     b.send(vec![refund], Expect::Accepted, "30.00 of 80.00");
-    b.expect_order(&order, PaymentStatus::PartiallyRefunded);
+    b.expect_order(&order, ExpectedStatus::PARTIALLY_REFUNDED);
 }
 
 fn cancellation(b: &mut Builder<'_>) {
@@ -392,7 +453,7 @@ fn cancellation(b: &mut Builder<'_>) {
     let cancel = b.modification("CANCELLATION", &psp, &order, 1999);
     b.send(vec![auth], Expect::Accepted, "");
     b.send(vec![cancel], Expect::Accepted, "");
-    b.expect_order(&order, PaymentStatus::Cancelled);
+    b.expect_order(&order, ExpectedStatus::CANCELLED);
 }
 
 fn chargeback(b: &mut Builder<'_>) {
@@ -408,14 +469,14 @@ fn chargeback(b: &mut Builder<'_>) {
     for item in [auth, capture, notice, chargeback] {
         b.send(vec![item], Expect::Accepted, "");
     }
-    b.expect_order(&order, PaymentStatus::ChargedBack);
+    b.expect_order(&order, ExpectedStatus::CHARGED_BACK);
 }
 
 fn report(b: &mut Builder<'_>) {
     let name = format!("settlement_detail_report_batch_{}.csv", b.run);
     let mut item = NotificationRequestItem::new(name.as_str(), "REPORT_AVAILABLE");
     item.merchant_account_code = b.merchant_account.to_owned();
-    item.event_date = adyen_date(now_ms());
+    item.event_date = adyen_date(OffsetDateTime::now_utc());
     item.reason = format!(
         "https://ca-test.adyen.com/reports/download/MerchantAccount/{}/{name}",
         b.merchant_account
@@ -432,8 +493,8 @@ fn batch(b: &mut Builder<'_>) {
         b.modification("CAPTURE", &first_psp, &first, 1200),
     ];
     b.send(items, Expect::Accepted, "one request");
-    b.expect_order(&first, PaymentStatus::Captured);
-    b.expect_order(&second, PaymentStatus::Authorised);
+    b.expect_order(&first, ExpectedStatus::CAPTURED);
+    b.expect_order(&second, ExpectedStatus::AUTHORISED);
 }
 
 fn duplicate(b: &mut Builder<'_>) {
@@ -441,7 +502,7 @@ fn duplicate(b: &mut Builder<'_>) {
     let item = b.authorisation(&psp, &order, 750);
     b.send(vec![item.clone()], Expect::Accepted, "");
     b.send(vec![item], Expect::Accepted, "sent again");
-    b.expect_order(&order, PaymentStatus::Authorised);
+    b.expect_order(&order, ExpectedStatus::AUTHORISED);
 }
 
 fn out_of_order(b: &mut Builder<'_>) {
@@ -450,7 +511,7 @@ fn out_of_order(b: &mut Builder<'_>) {
     let capture = b.modification("CAPTURE", &psp, &order, 6400);
     b.send(vec![capture], Expect::Accepted, "before its authorisation");
     b.send(vec![auth], Expect::Accepted, "after its capture");
-    b.expect_order(&order, PaymentStatus::Captured);
+    b.expect_order(&order, ExpectedStatus::CAPTURED);
 }
 
 fn new_event_code(b: &mut Builder<'_>) {
@@ -463,7 +524,7 @@ fn new_event_code(b: &mut Builder<'_>) {
         Expect::Accepted,
         "a code unknown to the library",
     );
-    b.expect_order(&order, PaymentStatus::Authorised);
+    b.expect_order(&order, ExpectedStatus::AUTHORISED);
 }
 
 fn forged(b: &mut Builder<'_>) {
@@ -492,7 +553,7 @@ fn previous_key(b: &mut Builder<'_>) {
         Expect::Accepted,
         "signed with the previous key",
     );
-    b.expect_order(&order, PaymentStatus::Authorised);
+    b.expect_order(&order, ExpectedStatus::AUTHORISED);
 }
 
 #[cfg(test)]
@@ -549,6 +610,18 @@ mod tests {
         let plan = plan(&[find("previous-key").unwrap()], 1, &keys, "ShopECOM");
         assert!(plan.deliveries.is_empty());
         assert_eq!(plan.skipped.len(), 1);
+    }
+
+    #[test]
+    fn event_dates_are_written_as_adyen_writes_them() {
+        let instant = OffsetDateTime::from_unix_timestamp_nanos(1_795_871_109_123_000_000).unwrap();
+        assert_eq!(adyen_date(instant), "2026-11-28T13:05:09+00:00");
+        let elsewhere = instant.to_offset(time::macros::offset!(+2));
+        assert_eq!(adyen_date(elsewhere), "2026-11-28T13:05:09+00:00");
+        assert_eq!(
+            adyen_date(OffsetDateTime::UNIX_EPOCH),
+            "1970-01-01T00:00:00+00:00"
+        );
     }
 
     #[test]

@@ -1,32 +1,35 @@
-//! The test sender: signs and POSTs notifications the way Adyen does, and shows how the server
-//! answered. "Test configuration" without the Customer Area.
-//!
-//! ```text
-//! cargo run --example send -- --generate-key
-//! cargo run --example send -- --url http://127.0.0.1:8080/api/webhooks/notifications --key HEX --scenario all
-//! cargo run --example send -- --platform --platform-key HEX    # a header-signed webhook
-//! ```
+//! `adyen-webhook send`: signs and POSTs notifications the way Adyen does, and shows how the
+//! server answered. "Test configuration" without the Customer Area.
 
 use std::process::ExitCode;
 
-use adyen_webhook_server::app::{PLATFORM_PATH, WEBHOOK_PATH};
-use adyen_webhook_server::demo::generate_key;
-use adyen_webhook_server::scenarios::{self, SigningKeys, SCENARIOS};
-use adyen_webhook_server::sender::{self, Sender, SenderConfig, DEFAULT_COMPRESSION};
-use clap::Parser;
-use tower_adyen_webhook::HmacKey;
+use adyen_webhook_cli::scenarios::{self, SigningKeys, SCENARIOS};
+use adyen_webhook_cli::sender::{
+    self, Sender, SenderConfig, DEFAULT_COMPRESSION, PLATFORM_PATH, WEBHOOK_PATH,
+};
+use tower_adyen_webhook::{HmacKey, HmacKeys};
 
-/// Sends signed Adyen test notifications to a webhook server and prints how it answered.
-#[derive(Parser)]
+use crate::settings::{Setting, Settings};
+
+/// Sends signed test notifications to a webhook server, and shows how it answered.
+///
+/// Signs notifications the way Adyen does, retries any delivery that gets no 2xx on Adyen's
+/// schedule made 30 times faster, and prints a table of what was sent, what was expected and how
+/// the server answered.
+///
+/// Exit status: 0 when every answer was the expected one, 1 when one was not, 2 when a setting
+/// is unusable.
+#[derive(clap::Args)]
 #[command(after_help = scenario_help())]
-struct Args {
-    /// The webhook URL [default: http://127.0.0.1:8080/api/webhooks/notifications, or
-    /// .../api/webhooks/platform with --platform].
+pub(crate) struct Args {
+    /// The webhook URL (plain http, to the server itself) [default:
+    /// http://127.0.0.1:8080/api/webhooks/notifications, or .../api/webhooks/platform with
+    /// --platform].
     #[arg(long)]
     url: Option<String>,
-    /// The HMAC key to sign with (64 hex digits). With two, separated by a comma as in
-    /// ADYEN_HMAC_KEY, the second one signs the previous-key scenario.
-    #[arg(long, env = "ADYEN_HMAC_KEY", hide_env_values = true)]
+    /// The HMAC key to sign with (64 hex digits) [env: ADYEN_HMAC_KEY]. With two, separated by a
+    /// comma as in ADYEN_HMAC_KEY, the second one signs the previous-key scenario.
+    #[arg(long, short = 'k', value_name = "HEX[,HEX]")]
     key: Option<String>,
     /// A scenario name (see below), or "all".
     #[arg(long, default_value = "all")]
@@ -34,20 +37,16 @@ struct Args {
     /// How many times to run the scenario(s), with fresh references each time.
     #[arg(long, default_value_t = 1)]
     count: usize,
-    /// Basic auth username, as set on the webhook in the Customer Area.
-    #[arg(long, env = "WEBHOOK_USERNAME")]
+    /// Basic auth username, as set on the webhook in the Customer Area [env: WEBHOOK_USERNAME].
+    #[arg(long)]
     username: Option<String>,
-    /// Basic auth password.
-    #[arg(long, env = "WEBHOOK_PASSWORD", hide_env_values = true)]
+    /// Basic auth password [env: WEBHOOK_PASSWORD].
+    #[arg(long)]
     password: Option<String>,
-    /// The merchantAccountCode to put in the notifications.
-    #[arg(
-        long,
-        env = "ADYEN_MERCHANT_ACCOUNT",
-        hide_env_values = true,
-        default_value = "YourShopECOM"
-    )]
-    merchant_account: String,
+    /// The merchantAccountCode to put in the notifications (the first of a list)
+    /// [env: ADYEN_MERCHANT_ACCOUNT] [default: YourShopECOM].
+    #[arg(long)]
+    merchant_account: Option<String>,
     /// How many times to retry a delivery that gets no 2xx (Adyen's schedule, 30 times faster).
     #[arg(long, default_value_t = 3)]
     retries: usize,
@@ -56,12 +55,9 @@ struct Args {
     #[arg(long)]
     platform: bool,
     /// The key of header-signed webhooks, as the server's ADYEN_PLATFORM_HMAC_KEY (the first
-    /// one of a NEW,OLD list signs).
-    #[arg(long, env = "ADYEN_PLATFORM_HMAC_KEY", hide_env_values = true)]
+    /// one of a NEW,OLD list signs) [env: ADYEN_PLATFORM_HMAC_KEY].
+    #[arg(long, value_name = "HEX")]
     platform_key: Option<String>,
-    /// Print a fresh random test key and its key check value, and exit.
-    #[arg(long)]
-    generate_key: bool,
 }
 
 fn scenario_help() -> String {
@@ -70,48 +66,47 @@ fn scenario_help() -> String {
         help.push_str(&format!("  {:<16}{}\n", scenario.name, scenario.about));
     }
     help.push_str(
-        "\nADYEN_HMAC_KEY, ADYEN_PLATFORM_HMAC_KEY, WEBHOOK_USERNAME and WEBHOOK_PASSWORD are \
-         read from .env too.",
+        "\nEach [env: NAME] is read from the environment when its flag is not given, then from \
+         .env in the current directory; an empty value counts as unset.",
     );
     help
 }
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> ExitCode {
-    let _ = dotenvy::dotenv();
-    let args = Args::parse();
-    match run(args).await {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::from(2)
-        }
-    }
+/// Runs `send`; `Err` when a setting is unusable.
+pub(crate) fn run(args: Args, settings: &Settings) -> Result<ExitCode, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| format!("cannot start: {error}"))?;
+    let all_as_expected = runtime.block_on(send(args, settings))?;
+    Ok(match all_as_expected {
+        true => ExitCode::SUCCESS,
+        false => ExitCode::from(1),
+    })
 }
 
-async fn run(args: Args) -> Result<bool, String> {
-    if args.generate_key {
-        let key = generate_key();
-        println!("{}", key.hex);
-        eprintln!(
-            "KCV {} (a test key: real ones come from the Customer Area, which shows the same \
-             check value beside the key)",
-            key.key.check_value()
-        );
-        return Ok(true);
-    }
-
-    let basic_auth = match (args.username, args.password) {
-        (Some(username), Some(password)) => Some((username, password)),
+async fn send(args: Args, settings: &Settings) -> Result<bool, String> {
+    let username = settings.get(("--username", args.username.as_deref()), "WEBHOOK_USERNAME")?;
+    let password = settings.get(("--password", args.password.as_deref()), "WEBHOOK_PASSWORD")?;
+    let basic_auth = match (username, password) {
+        (Some(username), Some(password)) => Some((username.value, password.value)),
         (None, None) => None,
-        _ => return Err("give both --username and --password, or neither".into()),
+        _ => {
+            return Err(
+                "give both --username and --password (or WEBHOOK_USERNAME and \
+                 WEBHOOK_PASSWORD), or neither"
+                    .into(),
+            )
+        }
     };
     if args.platform {
         let url = args
             .url
             .unwrap_or_else(|| format!("http://127.0.0.1:8080{PLATFORM_PATH}"));
-        let key = args.platform_key.as_deref();
+        let key = settings.get(
+            ("--platform-key", args.platform_key.as_deref()),
+            "ADYEN_PLATFORM_HMAC_KEY",
+        )?;
         return send_platform(&url, key, basic_auth, args.retries, args.count).await;
     }
     let url = args
@@ -119,7 +114,7 @@ async fn run(args: Args) -> Result<bool, String> {
         .clone()
         .unwrap_or_else(|| format!("http://127.0.0.1:8080{WEBHOOK_PATH}"));
 
-    let keys = signing_keys(args.key.as_deref())?;
+    let keys = signing_keys(settings.get(("--key", args.key.as_deref()), "ADYEN_HMAC_KEY")?)?;
     let chosen: Vec<_> = if args.scenario == "all" {
         SCENARIOS.iter().collect()
     } else {
@@ -141,12 +136,13 @@ async fn run(args: Args) -> Result<bool, String> {
     .map_err(|error| error.to_string())?;
 
     // ADYEN_MERCHANT_ACCOUNT may list several accounts, as the server reads it: the first.
-    let account = args
-        .merchant_account
-        .split(',')
-        .next()
-        .unwrap_or_default()
-        .trim();
+    let account = settings
+        .get(
+            ("--merchant-account", args.merchant_account.as_deref()),
+            "ADYEN_MERCHANT_ACCOUNT",
+        )?
+        .map_or_else(|| "YourShopECOM".to_owned(), |setting| setting.value);
+    let account = account.split(',').next().unwrap_or_default().trim();
     let plan = scenarios::plan(&chosen, args.count.max(1), &keys, account);
     for (scenario, why) in &plan.skipped {
         eprintln!("skipped {scenario}: {why}");
@@ -183,10 +179,13 @@ async fn run(args: Args) -> Result<bool, String> {
         return Ok(false);
     }
     if !plan.orders.is_empty() {
-        let base = url.trim_end_matches(WEBHOOK_PATH);
-        eprintln!("\nall answered as expected; the payments' states, once processed:");
+        // The states are on the server's admin listener, not on the webhook URL.
+        eprintln!(
+            "\nall answered as expected; the payments' states, once processed, on the admin \
+             listener (http://127.0.0.1:9090 by default):"
+        );
         for (order, status) in &plan.orders {
-            eprintln!("  {base}/api/payments/{order}  (should be {status})");
+            eprintln!("  GET /api/payments/{order}  (should be {status})");
         }
     }
     Ok(true)
@@ -195,22 +194,28 @@ async fn run(args: Args) -> Result<bool, String> {
 /// `--platform`: header-signed webhooks, `--count` of them.
 async fn send_platform(
     url: &str,
-    key: Option<&str>,
+    key: Option<Setting>,
     basic_auth: Option<(String, String)>,
     retries: usize,
     count: usize,
 ) -> Result<bool, String> {
-    let Some(key) = key.filter(|key| !key.trim().is_empty()) else {
+    let Some(key) = key else {
         return Err(
-            "no key: give --platform-key HEX (the server's ADYEN_PLATFORM_HMAC_KEY), or make a \
-             test key with --generate-key"
+            "no key: give --platform-key HEX (the server's ADYEN_PLATFORM_HMAC_KEY), set \
+             ADYEN_PLATFORM_HMAC_KEY in the environment or in .env, or make a test key with \
+             `adyen-webhook generate-key`"
                 .into(),
         );
     };
-    let first = key.split(',').next().unwrap_or_default().trim();
-    let key: HmacKey = first
+    let keys: HmacKeys = key
+        .value
         .parse()
-        .map_err(|error| format!("--platform-key: {error}"))?;
+        .map_err(|error| format!("{}: {error}", key.source))?;
+    let key: HmacKey = keys
+        .iter()
+        .next()
+        .expect("a key set is never empty")
+        .clone();
     let sender = Sender::new(&SenderConfig {
         url: url.to_owned(),
         basic_auth,
@@ -242,22 +247,22 @@ async fn send_platform(
     Ok(true)
 }
 
-fn signing_keys(keys: Option<&str>) -> Result<SigningKeys, String> {
-    let Some(keys) = keys.filter(|keys| !keys.trim().is_empty()) else {
+/// The current key and, from a `NEW,OLD` list, the previous one.
+fn signing_keys(setting: Option<Setting>) -> Result<SigningKeys, String> {
+    let Some(setting) = setting else {
         return Err(
-            "no key: give --key HEX (the server's ADYEN_HMAC_KEY), or make a test \
-                    key with --generate-key"
+            "no key: give --key HEX (the server's ADYEN_HMAC_KEY), set ADYEN_HMAC_KEY in the \
+             environment or in .env, or make a test key with `adyen-webhook generate-key`"
                 .into(),
         );
     };
-    let mut parsed = keys.split(',').map(|key| key.parse::<HmacKey>());
-    let current = parsed
-        .next()
-        .expect("split gives at least one part")
-        .map_err(|error| format!("--key: {error}"))?;
-    let previous = parsed
-        .next()
-        .transpose()
-        .map_err(|error| format!("--key, second key: {error}"))?;
-    Ok(SigningKeys { current, previous })
+    let keys: HmacKeys = setting
+        .value
+        .parse()
+        .map_err(|error| format!("{}: {error}", setting.source))?;
+    let mut keys = keys.iter().cloned();
+    Ok(SigningKeys {
+        current: keys.next().expect("a key set is never empty"),
+        previous: keys.next(),
+    })
 }

@@ -1,18 +1,11 @@
-//! Troubleshoots Adyen webhook signatures: the tool to reach for when "HMAC validation failed"
-//! shows up in the logs.
+//! `adyen-webhook verify`: troubleshoots Adyen webhook signatures, the command to reach for
+//! when "HMAC validation failed" shows up in the logs.
 //!
-//! ```text
-//! cargo run --example verify -- --key HEX[,HEX...] [--key HEX ...] [--format text|json] [FILE]
-//! cargo run --example verify -- --key HEX --header-signature SIG [FILE]
-//! ```
-//!
-//! Reads a webhook body from FILE, or from standard input when FILE is absent or `-`. For a
-//! standard notification it prints, for every item, the verdict, the pspReference and eventCode,
-//! the exact signing string, and the expected and received signatures. With
+//! For a standard notification it prints, for every item, the verdict, the pspReference and
+//! eventCode, the exact signing string, and the expected and received signatures. With
 //! `--header-signature` (the value of the `HmacSignature` header) it checks the raw body of a
 //! header-signed webhook, or of a `type`/`data` event, instead. Each key's check value (KCV) is
-//! printed first, even when the body is unusable, to compare with the one the Customer Area shows
-//! beside the key. Keys are given as the server takes them (`NEW,OLD`), or with `--key` repeated.
+//! printed first, even when the body is unusable.
 //!
 //! `--format json` prints one JSON object instead: `valid`, `kind` (`"standard"` or `"header"`,
 //! `null` when the body is unusable), `keys` (each with its `kcv`), and `items` (each with
@@ -20,85 +13,64 @@
 //! notifications, or `type` and `typed` (whether the body fits its family's typed model, from
 //! `tower-adyen-webhook-models`, rather than falling back to the untyped variant) for
 //! header-signed bodies; `error` says why a body is unusable.
-//!
-//! Exit status: 0 when everything verifies, 1 when something does not, 2 when the input or a key
-//! is unusable.
 
 use std::fmt::Write as _;
 use std::io::{Read, Write as _};
 use std::process::ExitCode;
 
+use clap::ValueEnum;
 use serde_json::{json, Value};
 use tower_adyen_webhook::{signing_string, HmacKey, HmacKeys, NotificationRequest};
 use tower_adyen_webhook_models::AdyenEvent;
 
-const USAGE: &str = "usage: verify --key HEX[,HEX...] [--key HEX ...] [--header-signature SIG] \
-                     [--format text|json] [FILE|-]";
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Format {
-    Text,
-    Json,
-}
-
-struct Args {
-    keys: Vec<HmacKey>,
+/// Checks a webhook body's signatures, and shows how each key signs it.
+///
+/// For every item of a standard notification: the verdict, the pspReference and eventCode, the
+/// exact signing string, the signature each key gives and the one received. Reads the body from FILE, or from standard input when FILE is absent or `-`. Each key's check
+/// value (KCV) is printed first, even when the body is unusable, to compare with the one the
+/// Customer Area shows beside the key.
+#[derive(clap::Args)]
+#[command(
+    after_help = "Exit status: 0 when everything verifies, 1 when something does not, 2 \
+                        when the input or a key is unusable."
+)]
+pub(crate) struct Args {
+    /// The HMAC key from the Customer Area (64 hex digits); several as NEW,OLD, as the server
+    /// takes them, or with --key repeated.
+    #[arg(long, short = 'k', value_name = "HEX[,HEX...]", required = true)]
+    key: Vec<String>,
+    /// The value of the HmacSignature header: checks the exact body of a header-signed webhook
+    /// (or of a type/data event) instead of a standard notification's items.
+    #[arg(long, value_name = "SIG")]
     header_signature: Option<String>,
+    /// What to print.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// The webhook body; `-` or nothing for standard input.
+    #[arg(value_name = "FILE|-")]
     file: Option<String>,
 }
 
-enum Parsed {
-    Run(Args),
-    Help,
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// For people: a few lines per item.
+    Text,
+    /// One JSON object, for scripts.
+    Json,
 }
 
-fn parse_args() -> Result<Parsed, String> {
-    let mut args = std::env::args().skip(1);
-    let mut parsed = Args {
-        keys: Vec::new(),
-        header_signature: None,
-        format: Format::Text,
-        file: None,
-    };
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--key" | "-k" => {
-                let list = args.next().ok_or("--key needs a value")?;
-                let position = parsed.keys.len() + 1;
-                // `NEW,OLD`, as the server's ADYEN_HMAC_KEY takes them.
-                let keys: HmacKeys = list.parse().map_err(|e| match list.contains(',') {
-                    true => format!("--key {list:.8}...: {e}"),
-                    false => format!("--key number {position}: {e}"),
-                })?;
-                parsed.keys.extend(keys.iter().cloned());
-            }
-            "--header-signature" => {
-                parsed.header_signature =
-                    Some(args.next().ok_or("--header-signature needs a value")?);
-            }
-            "--format" => {
-                parsed.format = match args.next().as_deref() {
-                    Some("text") => Format::Text,
-                    Some("json") => Format::Json,
-                    _ => return Err(format!("--format takes text or json\n{USAGE}")),
-                }
-            }
-            "-h" | "--help" => return Ok(Parsed::Help),
-            "-" => parsed.file = None,
-            other if other.starts_with("--") => {
-                return Err(format!("unknown option {other}\n{USAGE}"))
-            }
-            other if parsed.file.is_none() => parsed.file = Some(other.to_owned()),
-            other => return Err(format!("unexpected argument {other}\n{USAGE}")),
-        }
+fn parse_keys(lists: &[String]) -> Result<Vec<HmacKey>, String> {
+    let mut parsed = Vec::new();
+    for list in lists {
+        let position = parsed.len() + 1;
+        // `NEW,OLD`, as the server's ADYEN_HMAC_KEY takes them.
+        let keys: HmacKeys = list.parse().map_err(|e| match list.contains(',') {
+            true => format!("--key {list:.8}...: {e}"),
+            false => format!("--key number {position}: {e}"),
+        })?;
+        parsed.extend(keys.iter().cloned());
     }
-    if parsed.keys.is_empty() {
-        return Err(format!(
-            "no key given: pass the HMAC key from the Customer Area with --key\n{USAGE}"
-        ));
-    }
-    Ok(Parsed::Run(parsed))
+    Ok(parsed)
 }
 
 fn read_body(file: Option<&str>) -> Result<Vec<u8>, String> {
@@ -145,20 +117,12 @@ struct ItemReport {
     received: Option<String>,
 }
 
-fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(Parsed::Run(args)) => args,
-        Ok(Parsed::Help) => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(message) => {
-            eprintln!("{message}");
-            return ExitCode::from(2);
-        }
-    };
-    let keys = HmacKeys::try_from_keys(args.keys.iter().cloned()).expect("at least one key");
-    let verdict = match read_body(args.file.as_deref()) {
+/// Runs `verify`; `Err` when a key is unusable.
+pub(crate) fn run(args: Args) -> Result<ExitCode, String> {
+    let file = args.file.as_deref().filter(|file| *file != "-");
+    let keys = HmacKeys::try_from_keys(parse_keys(&args.key)?)
+        .map_err(|error| format!("--key: {error}"))?;
+    let verdict = match read_body(file) {
         Ok(body) => check(&keys, &body, args.header_signature.as_deref()),
         Err(message) => Verdict::Unusable(message),
     };
@@ -172,16 +136,16 @@ fn main() -> ExitCode {
     };
     // A closed pipe (`| head`) is not worth a panic.
     let _ = std::io::stdout().write_all(out.as_bytes());
-    match &report.verdict {
+    Ok(match &report.verdict {
         Verdict::Unusable(message) => {
             if args.format == Format::Text {
-                eprintln!("{message}");
+                eprintln!("error: {message}");
             }
             ExitCode::from(2)
         }
         _ if report.valid() => ExitCode::SUCCESS,
         _ => ExitCode::from(1),
-    }
+    })
 }
 
 fn check(keys: &HmacKeys, body: &[u8], header_signature: Option<&str>) -> Verdict {

@@ -1,51 +1,15 @@
-//! `examples/verify.rs`, run as an operator would run it. `cargo test` builds the examples.
+//! `adyen-webhook verify`, run as an operator would run it.
 
-mod common;
+mod support;
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
-use common::{str_field, vectors};
+use support::{str_field, text, vectors, KEY, OTHER};
 
-fn verify_binary() -> PathBuf {
-    // The test runs from target/<profile>/deps; examples are built into target/<profile>/examples.
-    let exe = std::env::current_exe().unwrap();
-    let path = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .map(|profile| {
-            profile
-                .join("examples")
-                .join(format!("verify{}", std::env::consts::EXE_SUFFIX))
-        })
-        .unwrap();
-    assert!(
-        path.exists(),
-        "{} is missing: run the tests with `cargo test`, which builds the examples",
-        path.display()
-    );
-    path
-}
-
+/// `adyen-webhook verify ARGS`.
 fn run(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(verify_binary())
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // The example may exit (on unusable arguments) before it reads its input: a closed pipe
-    // then is not a failure, the exit status and the output are what is checked.
-    if let Err(error) = child.stdin.take().unwrap().write_all(stdin) {
-        assert_eq!(error.kind(), std::io::ErrorKind::BrokenPipe, "{error}");
-    }
-    child.wait_with_output().unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    let args: Vec<&str> = ["verify"].iter().chain(args).copied().collect();
+    support::run(&args, stdin)
 }
 
 #[test]
@@ -174,9 +138,10 @@ fn checks_header_signed_bodies() {
 
 #[test]
 fn unusable_input_or_keys_exit_with_2_and_say_why() {
-    let key = "00727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB1";
-    let cases: [(&[&str], &[u8], &str); 5] = [
-        (&[], b"{}", "no key given"),
+    let key = KEY;
+    let cases: [(&[&str], &[u8], &str); 6] = [
+        (&[], b"{}", "required arguments were not provided"),
+        (&["--key", ""], b"{}", "--key number 1"),
         (&["--key", "abc"], b"{}", "64 hex digits (got 3)"),
         (&["--key", key], b"not json", "not an Adyen notification"),
         (
@@ -184,7 +149,11 @@ fn unusable_input_or_keys_exit_with_2_and_say_why() {
             b"",
             "cannot read /nonexistent/body.json",
         ),
-        (&["--key", key, "--bogus"], b"", "unknown option --bogus"),
+        (
+            &["--key", key, "--bogus"],
+            b"",
+            "unexpected argument '--bogus'",
+        ),
     ];
     for (args, stdin, message) in cases {
         let output = run(args, stdin);
@@ -197,9 +166,6 @@ fn unusable_input_or_keys_exit_with_2_and_say_why() {
     }
 }
 
-const KEY: &str = "00727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB1";
-const OTHER: &str = "11727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB1";
-
 fn json_of(output: &Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", text(&output.stdout)))
@@ -210,7 +176,11 @@ fn help_exits_0() {
     for flag in ["--help", "-h"] {
         let output = run(&[flag], b"");
         assert_eq!(output.status.code(), Some(0));
-        assert!(text(&output.stdout).contains("usage: verify --key"));
+        assert!(
+            text(&output.stdout).contains("Usage: adyen-webhook verify"),
+            "{}",
+            text(&output.stdout)
+        );
     }
 }
 
