@@ -92,6 +92,18 @@ pub struct Saved {
 }
 
 impl Saved {
+    /// The `RETURNING id, deliveries` of an insert.
+    fn from_row(row: &AnyRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: row
+                .try_get("id")
+                .map_err(StoreError::new("reading an id"))?,
+            deliveries: row
+                .try_get("deliveries")
+                .map_err(StoreError::new("reading a delivery count"))?,
+        })
+    }
+
     /// Whether this delivery was a duplicate of a stored notification.
     pub fn is_duplicate(&self) -> bool {
         self.deliveries > 1
@@ -462,14 +474,7 @@ impl Store {
             .fetch_one(&mut *tx)
             .await
             .map_err(StoreError::new("storing a notification"))?;
-            saved.push(Saved {
-                id: row
-                    .try_get("id")
-                    .map_err(StoreError::new("reading an id"))?,
-                deliveries: row
-                    .try_get("deliveries")
-                    .map_err(StoreError::new("reading a delivery count"))?,
-            });
+            saved.push(Saved::from_row(&row)?);
         }
         self.inject(FaultPoint::SaveCommit, subject).await?;
         tx.commit()
@@ -514,14 +519,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await
         .map_err(StoreError::new("storing an event"))?;
-        let saved = Saved {
-            id: row
-                .try_get("id")
-                .map_err(StoreError::new("reading an id"))?,
-            deliveries: row
-                .try_get("deliveries")
-                .map_err(StoreError::new("reading a delivery count"))?,
-        };
+        let saved = Saved::from_row(&row)?;
         self.inject(FaultPoint::SaveCommit, subject).await?;
         tx.commit()
             .await

@@ -4,16 +4,13 @@
 
 mod support;
 
-use std::sync::Arc;
-
 use adyen_webhook_server::app::{PLATFORM_PATH, WEBHOOK_PATH};
 use adyen_webhook_server::config::Config;
 use adyen_webhook_server::faults::FaultPoint;
 use adyen_webhook_server::payments::LogEffects;
-use adyen_webhook_server::server::{self, Running};
-use adyen_webhook_server::store::Store;
+use adyen_webhook_server::server::Running;
 use serde_json::Value;
-use support::{config, events, fast_worker, get, post_with, start, Answer, FailEvents, TestDb};
+use support::{config, events, fast_worker, get, post_with, start, Answer, TestDb};
 use tower_adyen_webhook::{HmacKey, HmacKeys};
 
 const KEY: &str = "00727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB1";
@@ -327,19 +324,7 @@ async fn without_the_key_the_route_does_not_exist(db: &TestDb) {
 /// the commit: no 2xx either, and the redelivery is recognised, not stored twice.
 async fn store_failure_answers_5xx_and_the_redelivery_is_recognised(db: &TestDb) {
     let config = platform_config(db, PLATFORM_KEY, None);
-    let faults = Arc::new(FailEvents::default());
-    let store = Store::connect(&config.database_url)
-        .await
-        .unwrap()
-        .with_faults(faults.clone());
-    let server = server::start(
-        &config,
-        store,
-        support::loopback_listeners().await,
-        LogEffects,
-        fast_worker(),
-    )
-    .unwrap();
+    let (server, faults) = support::start_failing_events(&config).await;
     let key = key(PLATFORM_KEY);
     let body = transfer(
         "balancePlatform.transfer.created",

@@ -324,6 +324,24 @@ impl FaultInjector for FailEvents {
     }
 }
 
+/// The server, with a store whose writes of events fail where `faults` says.
+pub async fn start_failing_events(config: &Config) -> (Running, Arc<FailEvents>) {
+    let faults = Arc::new(FailEvents::default());
+    let store = Store::connect(&config.database_url)
+        .await
+        .unwrap()
+        .with_faults(faults.clone());
+    let server = server::start(
+        config,
+        store,
+        loopback_listeners().await,
+        adyen_webhook_server::payments::LogEffects,
+        fast_worker(),
+    )
+    .unwrap();
+    (server, faults)
+}
+
 /// Polls `store` until `done` holds for its counts, or panics after `patience`.
 pub async fn wait_for(store: &Store, patience: Duration, done: impl Fn(&Stats) -> bool) -> Stats {
     let start = Instant::now();
