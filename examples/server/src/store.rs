@@ -213,6 +213,12 @@ pub struct Stats {
     pub failing: i64,
     /// Notifications dead-lettered: waiting for an operator.
     pub dead: i64,
+    /// Notifications neither processed nor dead-lettered that never failed: waiting for their
+    /// first attempt (or in it).
+    pub due: i64,
+    /// When the oldest notification neither processed nor dead-lettered was received, in
+    /// milliseconds since the Unix epoch; `None` when there is none.
+    pub oldest_unprocessed_at: Option<i64>,
     /// Notifications stored but ignored (tests, other accounts, the other environment).
     pub ignored: i64,
     /// Header-signed webhooks stored (each once).
@@ -871,7 +877,11 @@ impl Store {
                     CAST(COALESCE(SUM(CASE WHEN processed_at IS NULL AND dead_at IS NOT NULL \
                          THEN 1 ELSE 0 END), 0) AS BIGINT) AS dead, \
                     CAST(COALESCE(SUM(CASE WHEN ignored IS NOT NULL THEN 1 ELSE 0 END), 0) \
-                         AS BIGINT) AS ignored \
+                         AS BIGINT) AS ignored, \
+                    CAST(COALESCE(SUM(CASE WHEN processed_at IS NULL AND dead_at IS NULL \
+                         AND last_error IS NULL THEN 1 ELSE 0 END), 0) AS BIGINT) AS due, \
+                    MIN(CASE WHEN processed_at IS NULL AND dead_at IS NULL \
+                         THEN received_at END) AS oldest_unprocessed_at \
              FROM notifications",
         )
         .fetch_one(&self.pool)
@@ -903,7 +913,21 @@ impl Store {
             failing: get("failing")?,
             dead: get("dead")?,
             ignored: get("ignored")?,
+            due: get("due")?,
+            oldest_unprocessed_at: row
+                .try_get::<Option<i64>, _>("oldest_unprocessed_at")
+                .map_err(StoreError::new("reading counts"))?,
         })
+    }
+
+    /// Whether the database answers, and holds this server's schema: one query that reads a
+    /// table, returning no rows.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT id FROM notifications WHERE 1 = 0")
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(StoreError::new("querying the database"))?;
+        Ok(())
     }
 }
 
