@@ -22,8 +22,9 @@
 
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures_util::FutureExt as _;
 use tokio::sync::{watch, Notify};
@@ -93,6 +94,63 @@ pub enum Outcome {
     },
 }
 
+/// The shortest silence after which an idle worker counts as gone, however short its poll.
+const MIN_SILENCE: Duration = Duration::from_secs(5);
+
+/// Signs of life from a [`Worker`]'s loop, for the admin listener's `GET /ready`.
+///
+/// The loop beats each time round, at least once per poll interval when idle. A worker in the
+/// middle of a notification beats again once it is done: it counts as alive for as long as the
+/// notification's lease, after which another instance would take the notification over anyway.
+#[derive(Debug)]
+pub struct Heartbeat {
+    origin: Instant,
+    /// Milliseconds since `origin` at the last beat.
+    last: AtomicU64,
+    /// Whether the worker is inside a step (claiming, processing, recording a notification).
+    busy: AtomicBool,
+    idle_limit: Duration,
+    busy_limit: Duration,
+}
+
+impl Heartbeat {
+    fn new(config: &WorkerConfig) -> Self {
+        Self {
+            origin: Instant::now(),
+            last: AtomicU64::new(0),
+            busy: AtomicBool::new(false),
+            idle_limit: config.poll_interval.saturating_mul(3).max(MIN_SILENCE),
+            busy_limit: config.lease.max(MIN_SILENCE),
+        }
+    }
+
+    fn beat(&self, busy: bool) {
+        let now = u64::try_from(self.origin.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last.store(now, Ordering::Relaxed);
+        self.busy.store(busy, Ordering::Relaxed);
+    }
+
+    /// `Ok` while the worker shows signs of life, else why it does not.
+    pub fn check(&self) -> Result<(), String> {
+        let last = Duration::from_millis(self.last.load(Ordering::Relaxed));
+        let silence = self.origin.elapsed().saturating_sub(last);
+        let (limit, doing) = if self.busy.load(Ordering::Relaxed) {
+            (self.busy_limit, "in one step")
+        } else {
+            (self.idle_limit, "since its last poll")
+        };
+        if silence <= limit {
+            Ok(())
+        } else {
+            Err(format!(
+                "the worker has been silent {doing} for {}s (more than {}s)",
+                silence.as_secs(),
+                limit.as_secs()
+            ))
+        }
+    }
+}
+
 /// The worker: see the [module docs](self).
 #[derive(Debug)]
 pub struct Worker<E> {
@@ -100,6 +158,7 @@ pub struct Worker<E> {
     effects: E,
     config: WorkerConfig,
     wake: Arc<Notify>,
+    heartbeat: Arc<Heartbeat>,
 }
 
 impl<E: Effects> Worker<E> {
@@ -109,9 +168,15 @@ impl<E: Effects> Worker<E> {
         Self {
             store,
             effects,
+            heartbeat: Arc::new(Heartbeat::new(&config)),
             config,
             wake,
         }
+    }
+
+    /// This worker's signs of life, to be read while it runs.
+    pub fn heartbeat(&self) -> Arc<Heartbeat> {
+        self.heartbeat.clone()
     }
 
     /// Processes notifications until `shutdown` turns `true`.
@@ -123,9 +188,12 @@ impl<E: Effects> Worker<E> {
             if *shutdown.borrow() {
                 break;
             }
+            self.heartbeat.beat(true);
             // A panic in the business logic is caught in `step`; this catches one in the store's
             // own calls, so that the worker lives on whatever happens.
-            match AssertUnwindSafe(self.step()).catch_unwind().await {
+            let stepped = AssertUnwindSafe(self.step()).catch_unwind().await;
+            self.heartbeat.beat(false);
+            match stepped {
                 Ok(Ok(Some(_))) => continue,
                 Ok(Ok(None)) => {}
                 Ok(Err(error)) => tracing::warn!(%error, "worker could not reach the store"),
@@ -276,5 +344,22 @@ mod tests {
         assert_eq!(delays, [2, 4, 8, 16, 32, 60, 60]);
         assert_eq!(config.retry_delay(0), Duration::from_secs(2));
         assert_eq!(config.retry_delay(i64::MAX), Duration::from_secs(60));
+    }
+
+    #[test]
+    fn a_silent_worker_is_reported_after_its_limit() {
+        let heartbeat = Heartbeat::new(&WorkerConfig::default());
+        heartbeat.beat(false);
+        assert_eq!(heartbeat.check(), Ok(()));
+        let idle = Heartbeat {
+            idle_limit: Duration::ZERO,
+            ..Heartbeat::new(&WorkerConfig::default())
+        };
+        std::thread::sleep(Duration::from_millis(5));
+        let error = idle.check().unwrap_err();
+        assert!(error.contains("since its last poll"), "{error}");
+        // Busy: the lease's 60 seconds apply, not the idle limit.
+        idle.beat(true);
+        assert_eq!(idle.check(), Ok(()));
     }
 }
