@@ -21,6 +21,8 @@
 //! | `POST /api/notifications/requeue-dead` | requeues every dead-lettered notification |
 //! | `GET /api/events?limit=N&before=ID` | the stored events (header-signed webhooks, notices of change), newest first, a page at a time |
 //! | `GET /api/events/{id}` | one of them, with its body exactly as received |
+//! | `GET /metrics` | counters and gauges in Prometheus' text format: see [`observe`] |
+//! | `GET /ready` | `200` when the database answers and the worker shows signs of life, else `503`; a JSON body with each check |
 //!
 //! It refuses requests whose `Host` is not its own address, `localhost` or a name in
 //! `ADMIN_ALLOWED_HOSTS` (`421`: a web page cannot reach it through DNS rebinding), requires
@@ -29,6 +31,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, StatusCode};
@@ -49,10 +52,12 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::{Config, Environment, Guards};
+use crate::observe;
 use crate::payments::{self, Payment, PaymentStatus};
 use crate::platform;
 use crate::store::{Authentication, NewEvent, Row, Store, StoredEvent, StoredNotification};
 use crate::time::rfc3339;
+use crate::worker::Heartbeat;
 
 /// Where Adyen POSTs standard notifications: the URL path to enter in the Customer Area.
 pub const WEBHOOK_PATH: &str = "/api/webhooks/notifications";
@@ -67,11 +72,17 @@ pub const MAX_PAGE: i64 = 200;
 /// How long a client told `503` because the server is busy should wait: Adyen retries anyway.
 const RETRY_AFTER_SECS: &str = "1";
 
+/// How long `GET /ready` waits for the database: a probe must answer well within its own
+/// timeout.
+const READY_TIMEOUT: Duration = Duration::from_secs(2);
+
 #[derive(Clone)]
 struct AppState {
     store: Store,
     wake: Arc<Notify>,
     guards: Arc<Guards>,
+    /// The worker's, on the admin listener.
+    heartbeat: Option<Arc<Heartbeat>>,
 }
 
 /// The webhook listener's routes. `wake` is notified whenever notifications were stored.
@@ -121,15 +132,20 @@ pub fn webhook_router(
             store,
             wake,
             guards: Arc::new(config.guards.clone()),
+            heartbeat: None,
         });
+    // The layer counts from the first request on.
+    observe::install();
     Ok(with_common_layers(router, config))
 }
 
-/// The admin listener's routes, for the listener at `address`.
+/// The admin listener's routes, for the listener at `address`; `GET /ready` reads the worker's
+/// `heartbeat`.
 pub fn admin_router(
     config: &Config,
     store: Store,
     wake: Arc<Notify>,
+    heartbeat: Arc<Heartbeat>,
     address: SocketAddr,
 ) -> Router {
     let in_flight = Arc::new(Semaphore::new(config.limits.max_api_in_flight));
@@ -140,6 +156,8 @@ pub fn admin_router(
         .route("/api/payments/{merchant_reference}", get(order_payments))
         .route("/api/events", get(list_events))
         .route("/api/events/{id}", get(event))
+        .route("/metrics", get(metrics))
+        .route("/ready", get(ready))
         .layer(middleware::from_fn_with_state(in_flight, shed_load));
     if let Some(credentials) = &config.admin.basic_auth {
         api = api.layer(
@@ -153,6 +171,7 @@ pub fn admin_router(
             store,
             wake,
             guards: Arc::new(config.guards.clone()),
+            heartbeat: Some(heartbeat),
         })
         // Outermost: a request for another host is refused before anything else looks at it.
         .layer(middleware::from_fn_with_state(hosts, check_host));
@@ -329,6 +348,7 @@ async fn save_notifications(state: &AppState, notifications: &Notifications) -> 
     {
         Ok(saved) => {
             let mut ignored = Vec::new();
+            let mut newly_ignored = 0;
             for (item, saved) in notifications.iter().zip(&saved) {
                 // Values from the body, signed or not, are quoted: a newline in one cannot
                 // start a log line.
@@ -351,9 +371,11 @@ async fn save_notifications(state: &AppState, notifications: &Notifications) -> 
                     );
                 }
                 if let Some(reason) = ignore_reason(guards, live, item) {
+                    newly_ignored += usize::from(!saved.is_duplicate());
                     ignored.push((saved.id, reason));
                 }
             }
+            observe::saved(&saved, newly_ignored);
             if let Some((first, reason)) = ignored.first() {
                 tracing::warn!(
                     ignored = ignored.len(),
@@ -732,6 +754,65 @@ async fn order_payments(
         status,
         payments,
     }))
+}
+
+/// `GET /metrics`: see [`observe`]. The counters are served even when the store's counts cannot
+/// be read.
+async fn metrics(State(state): State<AppState>) -> Response {
+    let stats = match tokio::time::timeout(READY_TIMEOUT, state.store.stats()).await {
+        Ok(Ok(stats)) => Some(stats),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "GET /metrics: the store's counts are left out");
+            None
+        }
+        Err(_) => {
+            tracing::warn!("GET /metrics: the store did not answer; its counts are left out");
+            None
+        }
+    };
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        observe::render(stats.as_ref()),
+    )
+        .into_response()
+}
+
+/// `GET /ready`: each check `{"ok": true}` or `{"ok": false, "error": ...}`; `503` unless all
+/// pass.
+async fn ready(State(state): State<AppState>) -> Response {
+    let database = match tokio::time::timeout(READY_TIMEOUT, state.store.ping()).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(error)) => Err(error.to_string()),
+        Err(_) => Err(format!(
+            "the database did not answer within {}s",
+            READY_TIMEOUT.as_secs()
+        )),
+    };
+    let worker = match &state.heartbeat {
+        Some(heartbeat) => heartbeat.check(),
+        None => Err("no worker runs behind this listener".to_owned()),
+    };
+    let ready = database.is_ok() && worker.is_ok();
+    let check = |result: Result<(), String>| match result {
+        Ok(()) => serde_json::json!({ "ok": true }),
+        Err(error) => serde_json::json!({ "ok": false, "error": error }),
+    };
+    let body = serde_json::json!({
+        "ready": ready,
+        "checks": { "database": check(database), "worker": check(worker) },
+    });
+    if !ready {
+        tracing::warn!(checks = %body["checks"], "not ready");
+    }
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body)).into_response()
 }
 
 fn unavailable(error: crate::store::StoreError) -> Response {

@@ -17,12 +17,13 @@
 //!
 //! [`server`] wires them together and [`serve`] bounds what each connection may hold; [`demo`]
 //! is the `--demo` mode, which sends the server `adyen_webhook_cli`'s scenarios; [`faults`] is
-//! the fault-injection seam the no-loss test uses.
+//! the fault-injection seam the no-loss test uses; [`observe`] renders `GET /metrics`.
 
 pub mod app;
 pub mod config;
 pub mod demo;
 pub mod faults;
+pub mod observe;
 pub mod payments;
 pub mod platform;
 pub mod serve;

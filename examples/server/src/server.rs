@@ -57,11 +57,12 @@ pub fn start<E: Effects>(
     let (shutdown, stop) = watch::channel(false);
 
     let worker = Worker::new(store.for_worker(), effects, worker_config, wake.clone());
+    let heartbeat = worker.heartbeat();
     let worker = tokio::spawn(worker.run(stop));
 
     let webhook = app::webhook_router(config, store.clone(), wake.clone())
         .map_err(|error| io::Error::new(io::ErrorKind::InvalidInput, error))?;
-    let admin = app::admin_router(config, store.clone(), wake, admin_address);
+    let admin = app::admin_router(config, store.clone(), wake, heartbeat, admin_address);
     let serving = serve::serve(
         vec![(listeners.webhook, webhook), (listeners.admin, admin)],
         &config.limits,

@@ -1,0 +1,204 @@
+//! The admin listener's `GET /metrics` and `GET /ready`, over real HTTP on loopback.
+//!
+//! A test binary of its own: the counters are process-wide, and another test's traffic would
+//! show in them. One test, on SQLite and then on PostgreSQL when `TEST_DATABASE_URL` is set,
+//! each run reading the counters' increase over its own traffic.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use adyen_webhook_server::app::WEBHOOK_PATH;
+use adyen_webhook_server::server::Running;
+use adyen_webhook_server::worker::WorkerConfig;
+use sqlx::Executor;
+use support::{config, fast_worker, get, post, start, wait_for, Recording, TestDb};
+use tower_adyen_webhook::{HmacKey, HmacKeys, NotificationRequest, NotificationRequestItem};
+
+const KEY: &str = "00727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB1";
+const OTHER_KEY: &str = "DFB1EB5485895CFA84146406857104ABB4CBCABDC8AAF103A624C8F6A3EAAB00";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_and_readiness() {
+    let db = TestDb::sqlite();
+    metrics_count_known_traffic(&db).await;
+    readiness_follows_the_database(&db).await;
+    let test = concat!(module_path!(), "::metrics_and_readiness::postgres");
+    if let Some(db) = TestDb::postgres(test).await {
+        metrics_count_known_traffic(&db).await;
+        readiness_follows_the_database(&db).await;
+        db.drop_schema().await;
+    }
+}
+
+fn signed(key: &HmacKey, psp: &str) -> String {
+    let mut item = NotificationRequestItem::new(psp, "AUTHORISATION");
+    item.merchant_account_code = "YourShopECOM".to_owned();
+    item.merchant_reference = format!("ORDER-{psp}");
+    key.sign_item_in_place(&mut item);
+    NotificationRequest {
+        live: false,
+        items: vec![item],
+    }
+    .to_json()
+}
+
+/// The samples of a Prometheus text exposition, by name and labels as written.
+fn scrape_text(text: &str) -> BTreeMap<String, f64> {
+    text.lines()
+        .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
+        .map(|line| {
+            let (series, value) = line.rsplit_once(' ').expect("a sample: series value");
+            (series.to_owned(), value.parse().expect("a number"))
+        })
+        .collect()
+}
+
+async fn scrape(server: &Running) -> BTreeMap<String, f64> {
+    let answer = get(&server.admin_url("/metrics"), None).await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    scrape_text(&answer.body)
+}
+
+/// Valid, duplicate, ignored and forged deliveries: each counter grows by exactly what they
+/// were, and the gauges say what the store holds.
+async fn metrics_count_known_traffic(db: &TestDb) {
+    let key: HmacKey = KEY.parse().unwrap();
+    let config = config(db, HmacKeys::new(key.clone()), None);
+    // The effects always fail and a notification is dead-lettered at its first failure: the
+    // backlog gauges then have something to show.
+    let worker = WorkerConfig {
+        max_attempts: 1,
+        ..fast_worker()
+    };
+    let server = start(&config, Recording::failing(usize::MAX), worker).await;
+    let before = scrape(&server).await;
+    let url = server.url(WEBHOOK_PATH);
+
+    let valid = signed(&key, "8800000000000001");
+    let test = signed(&key, "test_AUTHORISATION_1");
+    let forged = signed(&OTHER_KEY.parse().unwrap(), "8800000000000002");
+    for (body, status) in [(&valid, 200), (&valid, 200), (&test, 200), (&forged, 401)] {
+        assert_eq!(post(&url, body, None).await.status, status);
+    }
+    wait_for(server.store(), Duration::from_secs(10), |stats| {
+        stats.dead == 1
+    })
+    .await;
+
+    let after = scrape(&server).await;
+    let grew = |series: &str| {
+        after.get(series).copied().unwrap_or(0.0) - before.get(series).copied().unwrap_or(0.0)
+    };
+    let counters = [
+        (
+            r#"adyen_webhook_requests_total{outcome="accepted",reason="",kind="notifications"}"#,
+            3.0,
+        ),
+        (
+            r#"adyen_webhook_requests_total{outcome="unauthorized",reason="signature_mismatch",kind="notifications"}"#,
+            1.0,
+        ),
+        (
+            r#"adyen_webhook_request_duration_seconds_count{outcome="accepted",kind="notifications"}"#,
+            3.0,
+        ),
+        (
+            r#"adyen_webhook_items_total{verdict="verified",reason=""}"#,
+            3.0,
+        ),
+        (
+            r#"adyen_webhook_items_total{verdict="rejected",reason="signature_mismatch"}"#,
+            1.0,
+        ),
+        (
+            &format!(
+                r#"adyen_webhook_verified_total{{kcv="{}"}}"#,
+                key.check_value()
+            ),
+            3.0,
+        ),
+        ("adyen_webhook_server_notifications_stored_total", 2.0),
+        ("adyen_webhook_server_notifications_duplicates_total", 1.0),
+        ("adyen_webhook_server_notifications_ignored_total", 1.0),
+    ];
+    for (series, expected) in counters {
+        assert_eq!(grew(series), expected, "{series}\n{after:#?}");
+    }
+    // The forged request's key verified nothing.
+    let other_kcv = OTHER_KEY.parse::<HmacKey>().unwrap();
+    let other = format!(
+        r#"adyen_webhook_verified_total{{kcv="{}"}}"#,
+        other_kcv.check_value()
+    );
+    assert_eq!(grew(&other), 0.0);
+
+    let gauges = [
+        ("adyen_webhook_server_store_up", 1.0),
+        (r#"adyen_webhook_server_backlog{state="due"}"#, 0.0),
+        (r#"adyen_webhook_server_backlog{state="failing"}"#, 0.0),
+        (r#"adyen_webhook_server_backlog{state="dead"}"#, 1.0),
+        // Dead-lettered notifications are not waiting for the worker.
+        ("adyen_webhook_server_oldest_unprocessed_age_seconds", 0.0),
+        ("adyen_webhook_server_events_stored", 0.0),
+    ];
+    for (series, expected) in gauges {
+        assert_eq!(after.get(series), Some(&expected), "{series}");
+    }
+
+    // Only the admin listener serves it.
+    assert_eq!(get(&server.url("/metrics"), None).await.status, 404);
+    server.shutdown().await.unwrap();
+}
+
+/// `GET /ready` is 200 while the database answers, 503 naming it while its table is gone, 200
+/// again once it is back, and 503 once the store is closed.
+async fn readiness_follows_the_database(db: &TestDb) {
+    let key: HmacKey = KEY.parse().unwrap();
+    let config = config(db, HmacKeys::new(key), None);
+    let server = start(&config, Recording::default(), fast_worker()).await;
+    let ready = || async { get(&server.admin_url("/ready"), None).await };
+
+    let answer = ready().await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    assert_eq!(
+        answer.json(),
+        serde_json::json!({
+            "ready": true,
+            "checks": { "database": { "ok": true }, "worker": { "ok": true } },
+        })
+    );
+
+    let pool = server.store().pool();
+    pool.execute("ALTER TABLE notifications RENAME TO notifications_away")
+        .await
+        .unwrap();
+    let answer = ready().await;
+    assert_eq!(answer.status, 503, "{answer:?}");
+    let body = answer.json();
+    assert_eq!(body["ready"], false);
+    assert_eq!(body["checks"]["database"]["ok"], false, "{body}");
+    assert!(body["checks"]["database"]["error"].is_string(), "{body}");
+    assert_eq!(body["checks"]["worker"]["ok"], true, "{body}");
+    // The scrape still answers, with the counters, and says the store's counts are missing.
+    let metrics = scrape(&server).await;
+    assert_eq!(metrics.get("adyen_webhook_server_store_up"), Some(&0.0));
+    assert!(!metrics.contains_key(r#"adyen_webhook_server_backlog{state="due"}"#));
+
+    pool.execute("ALTER TABLE notifications_away RENAME TO notifications")
+        .await
+        .unwrap();
+    let answer = ready().await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+
+    server.store().close().await;
+    let answer = ready().await;
+    assert_eq!(answer.status, 503, "{answer:?}");
+    assert_eq!(answer.json()["checks"]["database"]["ok"], false);
+
+    // The webhook port's health check is not readiness: it answers as before.
+    assert_eq!(get(&server.url("/health"), None).await.body, "ok");
+    assert_eq!(get(&server.url("/ready"), None).await.status, 404);
+    server.shutdown().await.unwrap();
+}
