@@ -13,7 +13,7 @@ use adyen_webhook_server::app::WEBHOOK_PATH;
 use adyen_webhook_server::server::Running;
 use adyen_webhook_server::worker::WorkerConfig;
 use sqlx::Executor;
-use support::{config, fast_worker, get, post, start, wait_for, Recording, TestDb};
+use support::{config, fast_worker, get, get_with, post, start, wait_for, Recording, TestDb};
 use tower_adyen_webhook::{HmacKey, HmacKeys, NotificationRequest, NotificationRequestItem};
 
 const KEY: &str = "00727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB1";
@@ -30,6 +30,27 @@ async fn metrics_and_readiness() {
         readiness_follows_the_database(&db).await;
         db.drop_schema().await;
     }
+}
+
+/// Both endpoints are the admin API's: the same credentials, the same `Host` check. (No webhook
+/// traffic here: the other test's counts stay its own.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_and_readiness_are_guarded_like_the_api() {
+    let db = TestDb::sqlite();
+    let mut config = config(&db, HmacKeys::new(KEY.parse().unwrap()), None);
+    config.admin.basic_auth = Some(support::credentials("operator", "staple"));
+    let server = start(&config, Recording::default(), fast_worker()).await;
+    let operator = Some(("operator", "staple"));
+    for path in ["/metrics", "/ready"] {
+        let url = server.admin_url(path);
+        for wrong in [None, Some(("operator", "wrong"))] {
+            assert_eq!(get(&url, wrong).await.status, 401, "{path} {wrong:?}");
+        }
+        assert_eq!(get(&url, operator).await.status, 200, "{path}");
+        let rebound = get_with(&url, &[("host", "evil.example")], operator).await;
+        assert_eq!(rebound.status, 421, "{path}");
+    }
+    server.shutdown().await.unwrap();
 }
 
 fn signed(key: &HmacKey, psp: &str) -> String {

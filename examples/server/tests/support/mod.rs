@@ -291,6 +291,11 @@ pub async fn get(url: &str, auth: Option<(&str, &str)>) -> Answer {
     request("GET", url, "", auth).await
 }
 
+/// GETs `url` with `headers` besides the usual ones.
+pub async fn get_with(url: &str, headers: &[(&str, &str)], auth: Option<(&str, &str)>) -> Answer {
+    request_with("GET", url, b"", headers, auth).await
+}
+
 /// Every stored event, as the admin API lists them, newest first, a page of `limit` at a time.
 pub async fn events(server: &Running, limit: usize) -> Vec<serde_json::Value> {
     let mut all = Vec::new();
