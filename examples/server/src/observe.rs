@@ -99,7 +99,7 @@ pub fn render(stats: Option<&Stats>) -> String {
     let handle = handle();
     handle.run_upkeep();
     let mut text = handle.render();
-    let mut gauge = |name: &str, help: &str, values: &[(&str, i64)]| {
+    let mut gauge = |name: &str, help: &str, values: &[(&str, f64)]| {
         let _ = writeln!(text, "# HELP {name} {help}");
         let _ = writeln!(text, "# TYPE {name} gauge");
         for (labels, value) in values {
@@ -109,7 +109,7 @@ pub fn render(stats: Option<&Stats>) -> String {
     gauge(
         "adyen_webhook_server_store_up",
         "1 when the store's counts could be read for this scrape, else 0.",
-        &[("", i64::from(stats.is_some()))],
+        &[("", if stats.is_some() { 1.0 } else { 0.0 })],
     );
     let Some(stats) = stats else {
         return text;
@@ -119,14 +119,14 @@ pub fn render(stats: Option<&Stats>) -> String {
         "Notifications not processed: waiting for their first attempt (due), for a retry \
          (failing), for an operator (dead).",
         &[
-            ("{state=\"due\"}", stats.due),
-            ("{state=\"failing\"}", stats.failing - stats.dead),
-            ("{state=\"dead\"}", stats.dead),
+            ("{state=\"due\"}", stats.due as f64),
+            ("{state=\"failing\"}", (stats.failing - stats.dead) as f64),
+            ("{state=\"dead\"}", stats.dead as f64),
         ],
     );
     let age = stats
         .oldest_unprocessed_at
-        .map_or(0, |received| (now_ms() - received).max(0) / 1000);
+        .map_or(0.0, |received| (now_ms() - received).max(0) as f64 / 1000.0);
     gauge(
         "adyen_webhook_server_oldest_unprocessed_age_seconds",
         "Age of the oldest notification neither processed nor dead-lettered, 0 when none.",
@@ -135,7 +135,7 @@ pub fn render(stats: Option<&Stats>) -> String {
     gauge(
         "adyen_webhook_server_events_stored",
         "Header-signed webhooks and notice-of-change events stored, each once.",
-        &[("", stats.events)],
+        &[("", stats.events as f64)],
     );
     text
 }

@@ -24,10 +24,12 @@ async fn metrics_and_readiness() {
     let db = TestDb::sqlite();
     metrics_count_known_traffic(&db).await;
     readiness_follows_the_database(&db).await;
+    a_failing_notification_shows_in_the_backlog(&db).await;
     let test = concat!(module_path!(), "::metrics_and_readiness::postgres");
     if let Some(db) = TestDb::postgres(test).await {
         metrics_count_known_traffic(&db).await;
         readiness_follows_the_database(&db).await;
+        a_failing_notification_shows_in_the_backlog(&db).await;
         db.drop_schema().await;
     }
 }
@@ -221,5 +223,39 @@ async fn readiness_follows_the_database(db: &TestDb) {
     // The webhook port's health check is not readiness: it answers as before.
     assert_eq!(get(&server.url("/health"), None).await.body, "ok");
     assert_eq!(get(&server.url("/ready"), None).await.status, 404);
+    server.shutdown().await.unwrap();
+}
+
+/// A notification waiting for a retry is in the failing backlog, and its age grows.
+async fn a_failing_notification_shows_in_the_backlog(db: &TestDb) {
+    let key: HmacKey = KEY.parse().unwrap();
+    let config = config(db, HmacKeys::new(key.clone()), None);
+    let server = start(&config, Recording::failing(usize::MAX), fast_worker()).await;
+    let url = server.url(WEBHOOK_PATH);
+    let body = signed(&key, "8800000000000003");
+    assert_eq!(post(&url, &body, None).await.status, 200);
+    let stats = wait_for(server.store(), Duration::from_secs(10), |stats| {
+        stats.failing > stats.dead
+    })
+    .await;
+    let metrics = scrape(&server).await;
+    let gauge = |series: &str| metrics.get(series).copied();
+    assert_eq!(
+        gauge(r#"adyen_webhook_server_backlog{state="failing"}"#),
+        Some(1.0)
+    );
+    assert_eq!(
+        gauge(r#"adyen_webhook_server_backlog{state="due"}"#),
+        Some(0.0)
+    );
+    // The first run's notification, dead-lettered, is older, but waits for an operator, not
+    // for the worker: not the oldest unprocessed.
+    assert_eq!(stats.dead, 1);
+    assert_eq!(
+        gauge(r#"adyen_webhook_server_backlog{state="dead"}"#),
+        Some(1.0)
+    );
+    let age = gauge("adyen_webhook_server_oldest_unprocessed_age_seconds").unwrap();
+    assert!(age > 0.0 && age < 10.0, "{age}");
     server.shutdown().await.unwrap();
 }
