@@ -72,9 +72,9 @@ pub const MAX_PAGE: i64 = 200;
 /// How long a client told `503` because the server is busy should wait: Adyen retries anyway.
 const RETRY_AFTER_SECS: &str = "1";
 
-/// How long `GET /ready` waits for the database: a probe must answer well within its own
-/// timeout.
-const READY_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long `GET /ready` and `GET /metrics` wait for the database: a probe or a scrape must be
+/// answered well within its own timeout.
+const STORE_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
 #[derive(Clone)]
 struct AppState {
@@ -759,7 +759,7 @@ async fn order_payments(
 /// `GET /metrics`: see [`observe`]. The counters are served even when the store's counts cannot
 /// be read.
 async fn metrics(State(state): State<AppState>) -> Response {
-    let stats = match tokio::time::timeout(READY_TIMEOUT, state.store.stats()).await {
+    let stats = match tokio::time::timeout(STORE_CHECK_TIMEOUT, state.store.stats()).await {
         Ok(Ok(stats)) => Some(stats),
         Ok(Err(error)) => {
             tracing::warn!(%error, "GET /metrics: the store's counts are left out");
@@ -783,12 +783,12 @@ async fn metrics(State(state): State<AppState>) -> Response {
 /// `GET /ready`: each check `{"ok": true}` or `{"ok": false, "error": ...}`; `503` unless all
 /// pass.
 async fn ready(State(state): State<AppState>) -> Response {
-    let database = match tokio::time::timeout(READY_TIMEOUT, state.store.ping()).await {
+    let database = match tokio::time::timeout(STORE_CHECK_TIMEOUT, state.store.ping()).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(error)) => Err(error.to_string()),
         Err(_) => Err(format!(
             "the database did not answer within {}s",
-            READY_TIMEOUT.as_secs()
+            STORE_CHECK_TIMEOUT.as_secs()
         )),
     };
     let worker = match &state.heartbeat {
