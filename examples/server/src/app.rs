@@ -23,6 +23,7 @@
 //! | `GET /api/events/{id}` | one of them, with its body exactly as received |
 //! | `GET /metrics` | counters and gauges in Prometheus' text format: see [`observe`] |
 //! | `GET /ready` | `200` when the database answers and the worker shows signs of life, else `503`; a JSON body with each check |
+//! | `POST /api/replay` | runs the business logic again after a fix: `{"payment": REF}`, `{"since": RFC3339}` or `{"all": true}`, with `"dryRun": true` to write nothing; see [`replay`](crate::replay) |
 //!
 //! It refuses requests whose `Host` is not its own address, `localhost` or a name in
 //! `ADMIN_ALLOWED_HOSTS` (`421`: a web page cannot reach it through DNS rebinding), requires
@@ -55,6 +56,7 @@ use crate::config::{Config, Environment, Guards};
 use crate::observe;
 use crate::payments::{self, Payment, PaymentStatus};
 use crate::platform;
+use crate::replay::{Replay, ReplayError, ReplayRequest};
 use crate::store::{Authentication, NewEvent, Row, Store, StoredEvent, StoredNotification};
 use crate::time::rfc3339;
 use crate::worker::Heartbeat;
@@ -158,6 +160,7 @@ pub fn admin_router(
         .route("/api/events/{id}", get(event))
         .route("/metrics", get(metrics))
         .route("/ready", get(ready))
+        .route("/api/replay", post(replay))
         .layer(middleware::from_fn_with_state(in_flight, shed_load));
     if let Some(credentials) = &config.admin.basic_auth {
         api = api.layer(
@@ -813,6 +816,53 @@ async fn ready(State(state): State<AppState>) -> Response {
         StatusCode::SERVICE_UNAVAILABLE
     };
     (status, Json(body)).into_response()
+}
+
+/// `POST /api/replay`: see [`replay`](crate::replay). The replayer comes as an extension, which
+/// [`server::start`](crate::server::start) adds.
+async fn replay(
+    replayer: Option<Extension<Arc<dyn Replay>>>,
+    request: Result<Json<ReplayRequest>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let error = |status, error: String| (status, Json(serde_json::json!({ "error": error })));
+    let scope = match request.map_err(|rejection| rejection.body_text()) {
+        Ok(Json(request)) => request.scope().map(|scope| (scope, request.dry_run)),
+        Err(rejection) => Err(rejection),
+    };
+    let ((scope, dry_run), Some(Extension(replayer))) = (
+        match scope {
+            Ok(scope) => scope,
+            Err(why) => return error(StatusCode::BAD_REQUEST, why).into_response(),
+        },
+        replayer,
+    ) else {
+        let why = "no worker runs behind this listener".to_owned();
+        return error(StatusCode::SERVICE_UNAVAILABLE, why).into_response();
+    };
+    // A task of its own: a replay that outlasts the request's timeout runs to its end rather than
+    // stop between an effect and its record.
+    match tokio::spawn(replayer.start(scope, dry_run)).await {
+        Ok(Ok(report)) => {
+            tracing::info!(
+                scope = report.scope,
+                dry_run,
+                changes = report.changes.len(),
+                failed = report.failed,
+                "replay requested by an operator"
+            );
+            Json(report).into_response()
+        }
+        Ok(Err(ReplayError::NotFound(reference))) => {
+            let why = ReplayError::NotFound(reference).to_string();
+            error(StatusCode::NOT_FOUND, why).into_response()
+        }
+        Ok(Err(ReplayError::Store(store))) => unavailable(store),
+        Err(join) => {
+            tracing::error!(error = %join, "the replay did not finish");
+            let why = format!("the replay did not finish: {join}");
+            error(StatusCode::INTERNAL_SERVER_ERROR, why).into_response()
+        }
+    }
 }
 
 fn unavailable(error: crate::store::StoreError) -> Response {

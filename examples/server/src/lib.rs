@@ -17,7 +17,8 @@
 //!
 //! [`server`] wires them together and [`serve`] bounds what each connection may hold; [`demo`]
 //! is the `--demo` mode, which sends the server `adyen_webhook_cli`'s scenarios; [`faults`] is
-//! the fault-injection seam the no-loss test uses; [`observe`] renders `GET /metrics`.
+//! the fault-injection seam the no-loss test uses; [`observe`] renders `GET /metrics`;
+//! [`replay`] runs the business logic again on stored notifications after a fix.
 
 pub mod app;
 pub mod config;
@@ -26,6 +27,7 @@ pub mod faults;
 pub mod observe;
 pub mod payments;
 pub mod platform;
+pub mod replay;
 pub mod serve;
 pub mod server;
 pub mod store;

@@ -13,6 +13,7 @@ use tokio::task::JoinHandle;
 use crate::app;
 use crate::config::Config;
 use crate::payments::Effects;
+use crate::replay::Replay;
 use crate::serve::{self, Serving};
 use crate::store::Store;
 use crate::worker::{Worker, WorkerConfig};
@@ -58,11 +59,13 @@ pub fn start<E: Effects>(
 
     let worker = Worker::new(store.for_worker(), effects, worker_config, wake.clone());
     let heartbeat = worker.heartbeat();
+    let replay = Arc::new(worker.replayer(store.clone()));
     let worker = tokio::spawn(worker.run(stop));
 
     let webhook = app::webhook_router(config, store.clone(), wake.clone())
         .map_err(|error| io::Error::new(io::ErrorKind::InvalidInput, error))?;
-    let admin = app::admin_router(config, store.clone(), wake, heartbeat, admin_address);
+    let admin = app::admin_router(config, store.clone(), wake, heartbeat, admin_address)
+        .layer(axum::Extension(replay as Arc<dyn Replay>));
     let serving = serve::serve(
         vec![(listeners.webhook, webhook), (listeners.admin, admin)],
         &config.limits,
