@@ -9,7 +9,7 @@ use std::time::Duration;
 use adyen_webhook_server::config::{ConfigError, Settings, DEFAULT_LOG_FILTER};
 use adyen_webhook_server::demo::{self, DemoEffects, DemoKeys};
 use adyen_webhook_server::payments::LogEffects;
-use adyen_webhook_server::replay::{self, Report, ReplayRequest};
+use adyen_webhook_server::replay::{self, ReplayRequest, Report};
 use adyen_webhook_server::serve::{self, fit_to_fd_limit};
 use adyen_webhook_server::server::{self, Listeners};
 use adyen_webhook_server::store::{redact_url, Backend, Store};

@@ -28,9 +28,9 @@
 //! Replay runs inside the server (`POST /api/replay` on the admin listener; the `replay`
 //! command calls it), on the worker's effects. The worker holds a lock for each of its steps and
 //! the replay holds it for each payment, so the two never act at the same time in one process.
-//! Before it acts, the replay leases the payment's failing notifications as a worker would:
-//! one leased by a worker of another instance is left to it (listed as such), and no worker takes
-//! one the replay holds. Across instances (several servers on one PostgreSQL database), a
+//! Before it acts, the replay leases the payment's failing notifications as a worker would, so
+//! that no worker takes them meanwhile; a payment with a notification a worker holds (one of
+//! another instance, or of a process that died) is left to that worker, and listed as such. Across instances (several servers on one PostgreSQL database), a
 //! notification of the same payment arriving during the replay may be processed at the same time
 //! by another instance's worker, as two of its notifications may be by two workers: effects get
 //! the action's key for that reason (see [`Effects`]).
@@ -48,7 +48,7 @@ use time::OffsetDateTime;
 use tokio::sync::{Mutex, Notify};
 
 use crate::payments::{self, Action, Effects, Payment, PaymentStatus};
-use crate::store::{Store, StoreError, Stuck, StuckNotification};
+use crate::store::{ProcessingState, Store, StoreError, Stuck, StuckNotification};
 
 /// What a replay selects.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,7 +68,9 @@ impl Scope {
     pub fn describe(&self) -> String {
         match self {
             Self::Payment(reference) => format!("payment or order {reference:?}"),
-            Self::Since(ms) => format!("notifications received since {}", crate::time::rfc3339(*ms)),
+            Self::Since(ms) => {
+                format!("notifications received since {}", crate::time::rfc3339(*ms))
+            }
             Self::All => "every notification".to_owned(),
         }
     }
@@ -289,10 +291,9 @@ impl Report {
             }
             for action in &entry.actions {
                 match &action.error {
-                    None => text.push_str(&format!(
-                        "  {perform} {}: {}\n",
-                        action.key, action.action
-                    )),
+                    None => {
+                        text.push_str(&format!("  {perform} {}: {}\n", action.key, action.action))
+                    }
                     Some(error) => text.push_str(&format!(
                         "  FAILED {}: {}: {error}\n",
                         action.key, action.action
@@ -513,15 +514,21 @@ impl<E: Effects> Replayer<E> {
     }
 
     /// Performs those of `actions` never performed (recorded under `notification_id`), then
-    /// marks the `stuck` notifications processed if all succeeded, leasing them meanwhile.
+    /// marks the failing and dead-lettered notifications of `of` processed if all succeeded,
+    /// leasing them meanwhile. One that a worker holds leaves everything to that worker.
     async fn act(
         &self,
         entry: &mut Entry,
-        stuck: Stuck<'_>,
+        of: Stuck<'_>,
         actions: Vec<Action>,
         notification_id: i64,
         dry_run: bool,
     ) -> Result<(), Failed> {
+        let unprocessed = self.store.unprocessed(of).await.map_err(store_error)?;
+        if let Some(busy) = unprocessed.iter().find(|notification| notification.leased) {
+            entry.notifications.push(left(busy, LEASED));
+            return Ok(());
+        }
         let mut todo = Vec::new();
         for action in actions {
             let key = action.key();
@@ -529,23 +536,37 @@ impl<E: Effects> Replayer<E> {
                 todo.push((key, action));
             }
         }
-        for notification in self.store.stuck(stuck).await.map_err(store_error)? {
-            let mut note = hold_up(&notification);
-            let leased = note.is_none()
-                && (dry_run
-                    || self
-                        .store
-                        .lease(notification.id, self.lease)
-                        .await
-                        .map_err(store_error)?);
-            if note.is_none() && !leased {
-                note = Some(LEASED);
+        // Pending ones are the worker's, which will find nothing left to do.
+        let stuck = unprocessed
+            .iter()
+            .filter(|notification| notification.state != ProcessingState::Pending);
+        let mut taken = Vec::new();
+        for notification in stuck {
+            if !notification.readable {
+                entry.notifications.push(left(notification, UNREADABLE));
+                continue;
             }
+            if !dry_run
+                && !self
+                    .store
+                    .lease(notification.id, self.lease)
+                    .await
+                    .map_err(store_error)?
+            {
+                // A worker took it meanwhile: the payment is its.
+                for &id in &taken {
+                    self.store.release(id, None).await.map_err(store_error)?;
+                }
+                entry.notifications.clear();
+                entry.notifications.push(left(notification, LEASED));
+                return Ok(());
+            }
+            taken.push(notification.id);
             entry.notifications.push(NotificationReport {
                 id: notification.id,
-                from: if notification.dead { "dead" } else { "failing" }.to_owned(),
-                to: None,
-                note: note.map(str::to_owned),
+                from: notification.state.as_str().to_owned(),
+                to: Some("processed".to_owned()),
+                note: None,
             });
         }
         let mut failed = None;
@@ -573,45 +594,45 @@ impl<E: Effects> Replayer<E> {
                 break;
             }
         }
-        let taken = entry
+        let moved = entry
             .notifications
             .iter_mut()
-            .filter(|notification| notification.note.is_none());
-        for notification in taken {
-            match (&failed, dry_run) {
-                (None, true) => {}
-                (None, false) => self
+            .filter(|notification| taken.contains(&notification.id));
+        for notification in moved {
+            match &failed {
+                None if dry_run => {}
+                None => self
                     .store
                     .mark_replayed(notification.id)
                     .await
                     .map_err(store_error)?,
-                (Some(error), _) => {
+                Some(error) => {
                     self.store
-                        .release(notification.id, error)
+                        .release(notification.id, Some(error))
                         .await
                         .map_err(store_error)?;
-                    notification.note = Some("an action failed again".to_owned());
-                    continue;
+                    notification.to = None;
+                    notification.note = Some(FAILED_AGAIN.to_owned());
                 }
             }
-            notification.to = Some("processed".to_owned());
         }
         Ok(())
     }
 }
 
-/// Why a failing notification is left as it is, before trying to lease it, if it is.
-fn hold_up(notification: &StuckNotification) -> Option<&'static str> {
-    if !notification.readable {
-        Some("its stored row cannot be read")
-    } else if notification.leased {
-        Some(LEASED)
-    } else {
-        None
+/// `notification`, left as it is because of `note`.
+fn left(notification: &StuckNotification, note: &str) -> NotificationReport {
+    NotificationReport {
+        id: notification.id,
+        from: notification.state.as_str().to_owned(),
+        to: None,
+        note: Some(note.to_owned()),
     }
 }
 
-const LEASED: &str = "a worker holds its lease: left to it";
+const LEASED: &str = "a worker holds its lease: the payment is left to it, replay it later";
+const UNREADABLE: &str = "its stored row cannot be read";
+const FAILED_AGAIN: &str = "an action failed again";
 
 /// The error of a replay step, a panic included.
 fn failure(outcome: Result<Result<(), Failed>, Box<dyn std::any::Any + Send>>) -> Option<String> {
@@ -683,8 +704,14 @@ mod tests {
             (r#"{"all": false}"#, "say what to replay"),
             (r#"{"payment": "  "}"#, "payment is empty"),
             (r#"{"payment": "P", "all": true}"#, "only one"),
-            (r#"{"payment": "P", "since": "2026-11-28T13:05:09Z"}"#, "only one"),
-            (r#"{"since": "2026-11-28T13:05:09Z", "all": true}"#, "only one"),
+            (
+                r#"{"payment": "P", "since": "2026-11-28T13:05:09Z"}"#,
+                "only one",
+            ),
+            (
+                r#"{"since": "2026-11-28T13:05:09Z", "all": true}"#,
+                "only one",
+            ),
             (r#"{"since": "yesterday"}"#, "not an RFC 3339 timestamp"),
             (r#"{"al": true}"#, "unknown field"),
         ] {
@@ -865,14 +892,14 @@ mod tests {
             to: None,
             note: Some(LEASED.into()),
         });
-        report.push(changed.clone());
+        report.push(changed);
         let text = report.to_text();
         for line in [
             "payment \"PAY\" (order \"order-1\"):\n",
             "  state none -> authorised ((no saved state))\n",
             "  would perform confirm-order:PAY: confirm order\n",
             "  notification 7 dead -> would be processed\n",
-            "  notification 8 stays failing: a worker holds its lease: left to it\n",
+            "  notification 8 stays failing: a worker holds its lease: the payment is left to it, replay it later\n",
             "run again without --dry-run to apply\n",
         ] {
             assert!(text.contains(line), "{line:?} in:\n{text}");
@@ -881,8 +908,14 @@ mod tests {
         let text = report.to_text();
         assert!(text.starts_with("replay of every notification"), "{text}");
         assert!(text.contains("  performed confirm-order:PAY"), "{text}");
-        assert!(text.contains("  notification 7 dead -> now processed"), "{text}");
-        assert!(text.ends_with("done; a second replay has nothing to change\n"), "{text}");
+        assert!(
+            text.contains("  notification 7 dead -> now processed"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("done; a second replay has nothing to change\n"),
+            "{text}"
+        );
 
         let mut failed = Entry {
             notification: Some(9),
@@ -897,9 +930,15 @@ mod tests {
         report.push(failed);
         let text = report.to_text();
         assert!(text.contains("notification 9:\n"), "{text}");
-        assert!(text.contains("  FAILED download-report:r: download: refused\n"), "{text}");
+        assert!(
+            text.contains("  FAILED download-report:r: download: refused\n"),
+            "{text}"
+        );
         assert!(text.contains("  FAILED: store down\n"), "{text}");
-        assert!(text.ends_with("1 failed: fix what they say and replay again\n"), "{text}");
+        assert!(
+            text.ends_with("1 failed: fix what they say and replay again\n"),
+            "{text}"
+        );
 
         // The report crosses the wire: the command prints what the endpoint sent.
         let json = serde_json::to_string(&report).unwrap();
@@ -907,27 +946,22 @@ mod tests {
     }
 
     #[test]
-    fn what_holds_up_a_notification() {
+    fn a_notification_left_says_why() {
         let stuck = StuckNotification {
-            id: 1,
-            dead: true,
+            id: 3,
+            state: ProcessingState::Dead,
             leased: false,
-            readable: true,
-        };
-        assert_eq!(hold_up(&stuck), None);
-        assert_eq!(
-            hold_up(&StuckNotification {
-                leased: true,
-                ..stuck
-            }),
-            Some(LEASED)
-        );
-        let unreadable = StuckNotification {
             readable: false,
-            leased: true,
-            ..stuck
         };
-        assert_eq!(hold_up(&unreadable), Some("its stored row cannot be read"));
+        assert_eq!(
+            left(&stuck, UNREADABLE),
+            NotificationReport {
+                id: 3,
+                from: "dead".into(),
+                to: None,
+                note: Some(UNREADABLE.into()),
+            }
+        );
     }
 
     #[test]

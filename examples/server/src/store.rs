@@ -349,22 +349,22 @@ impl PaymentInputs {
     }
 }
 
-/// Whose failing notifications [`Store::stuck`] lists.
+/// Whose notifications [`Store::unprocessed`] lists.
 #[derive(Clone, Copy, Debug)]
 pub enum Stuck<'a> {
     /// Those of the payment with this key.
     Payment(&'a str),
-    /// This notification, if it is failing or dead-lettered.
+    /// This notification, if it is not processed.
     Notification(i64),
 }
 
-/// A failing or dead-lettered notification, as [`Store::stuck`] lists it.
+/// A notification not processed yet, as [`Store::unprocessed`] lists it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StuckNotification {
     /// Its id.
     pub id: i64,
-    /// Dead-lettered, rather than failing.
-    pub dead: bool,
+    /// Pending, failing or dead-lettered.
+    pub state: ProcessingState,
     /// A worker holds its lease right now.
     pub leased: bool,
     /// Its stored item can be decoded.
@@ -954,15 +954,13 @@ impl Store {
         Ok(rows.iter().map(notification_from_row).collect())
     }
 
-    /// The failing and dead-lettered notifications of payment `payment_key` (or notification
-    /// `id` alone, when it is one), oldest first, ignored ones left out.
-    pub async fn stuck(&self, of: Stuck<'_>) -> Result<Vec<StuckNotification>, StoreError> {
+    /// The notifications of payment `payment_key` (or notification `id` alone) not processed
+    /// yet, oldest first, ignored ones left out.
+    pub async fn unprocessed(&self, of: Stuck<'_>) -> Result<Vec<StuckNotification>, StoreError> {
         let query = |filter: &str| {
             format!(
-                "SELECT id, item, dead_at, lease_until FROM notifications \
-                 WHERE {filter} AND ignored IS NULL AND processed_at IS NULL \
-                   AND (last_error IS NOT NULL OR dead_at IS NOT NULL) \
-                 ORDER BY id"
+                "SELECT id, item, last_error, dead_at, lease_until FROM notifications \
+                 WHERE {filter} AND ignored IS NULL AND processed_at IS NULL ORDER BY id"
             )
         };
         let rows = match of {
@@ -985,11 +983,16 @@ impl Store {
             .map(|row| {
                 let read = || -> Result<StuckNotification, sqlx::Error> {
                     let dead_at: Option<i64> = row.try_get("dead_at")?;
+                    let last_error: Option<String> = row.try_get("last_error")?;
                     let lease_until: Option<i64> = row.try_get("lease_until")?;
                     let item: String = row.try_get("item")?;
                     Ok(StuckNotification {
                         id: row.try_get("id")?,
-                        dead: dead_at.is_some(),
+                        state: match (dead_at, last_error) {
+                            (Some(_), _) => ProcessingState::Dead,
+                            (None, Some(_)) => ProcessingState::Failing,
+                            (None, None) => ProcessingState::Pending,
+                        },
                         leased: lease_until.is_some_and(|until| until > now),
                         readable: parse_item(item).is_ok(),
                     })
@@ -1033,15 +1036,18 @@ impl Store {
         Ok(())
     }
 
-    /// Gives up the lease on notification `id` after a replay that failed with `error`: it
-    /// stays failing or dead-lettered, with that error.
-    pub async fn release(&self, id: i64, error: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE notifications SET lease_until = NULL, last_error = $2 WHERE id = $1")
-            .bind(id)
-            .bind(text(error))
-            .execute(&self.pool)
-            .await
-            .map_err(StoreError::new("releasing a notification"))?;
+    /// Gives up the lease on notification `id` after a replay that did not take it up, or
+    /// failed with `error`: it stays failing or dead-lettered, with that error if any.
+    pub async fn release(&self, id: i64, error: Option<&str>) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE notifications SET lease_until = NULL, last_error = COALESCE($2, last_error) \
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(error.map(text))
+        .execute(&self.pool)
+        .await
+        .map_err(StoreError::new("releasing a notification"))?;
         Ok(())
     }
 
