@@ -45,7 +45,7 @@ use futures_util::FutureExt as _;
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
-use tokio::sync::{Mutex, Notify};
+use tokio::sync::Mutex;
 
 use crate::payments::{self, Action, Effects, Payment, PaymentStatus};
 use crate::store::{ProcessingState, Store, StoreError, Stuck, StuckNotification};
@@ -362,7 +362,6 @@ pub struct Replayer<E> {
     effects: Arc<E>,
     busy: Arc<Mutex<()>>,
     lease: Duration,
-    wake: Arc<Notify>,
 }
 
 impl<E> Clone for Replayer<E> {
@@ -372,7 +371,6 @@ impl<E> Clone for Replayer<E> {
             effects: self.effects.clone(),
             busy: self.busy.clone(),
             lease: self.lease,
-            wake: self.wake.clone(),
         }
     }
 }
@@ -386,20 +384,18 @@ fn store_error(error: StoreError) -> Failed {
 
 impl<E: Effects> Replayer<E> {
     /// A replayer on `store` with `effects`, holding `busy` for each payment and leasing
-    /// notifications for `lease`; `wake` is notified once something changed.
+    /// notifications for `lease`.
     pub(crate) fn new(
         store: Store,
         effects: Arc<E>,
         busy: Arc<Mutex<()>>,
         lease: Duration,
-        wake: Arc<Notify>,
     ) -> Self {
         Self {
             store,
             effects,
             busy,
             lease,
-            wake,
         }
     }
 
@@ -467,10 +463,6 @@ impl<E: Effects> Replayer<E> {
             drop(busy);
             entry.error = failure(outcome);
             report.push(entry);
-        }
-        if report.changed && !dry_run {
-            // A notification put back may have unblocked others of its payment.
-            self.wake.notify_one();
         }
         Ok(report)
     }

@@ -188,7 +188,6 @@ impl<E: Effects> Worker<E> {
             self.effects.clone(),
             self.busy.clone(),
             self.config.lease,
-            self.wake.clone(),
         )
     }
 

@@ -16,9 +16,11 @@ use adyen_webhook_server::payments::{Action, EffectError, Effects};
 use adyen_webhook_server::server::{self, Running};
 use adyen_webhook_server::store::Store;
 use adyen_webhook_server::worker::WorkerConfig;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
 use serde_json::{json, Value};
 use sqlx::Executor;
-use support::process::{self, Launch};
+use support::process::{self, Head, Launch};
 use support::{config, fast_worker, loopback_listeners, post, wait_for, TestDb};
 use tower_adyen_webhook::{
     Amount, HmacKey, HmacKeys, NotificationRequest, NotificationRequestItem,
@@ -86,6 +88,9 @@ struct Switch {
     broken: Arc<Mutex<Option<String>>>,
     done: Arc<Mutex<Vec<String>>>,
     tries: Arc<Mutex<Vec<String>>>,
+    /// When set, each action records how many notifications were leased as it ran.
+    probe: Arc<Mutex<Option<Store>>>,
+    leased: Arc<Mutex<Vec<(String, i64)>>>,
 }
 
 impl Switch {
@@ -110,6 +115,16 @@ impl Switch {
 impl Effects for Switch {
     async fn perform(&self, key: &str, _: &Action) -> Result<(), EffectError> {
         self.tries.lock().unwrap().push(key.to_owned());
+        let probe = self.probe.lock().unwrap().clone();
+        if let Some(store) = probe {
+            let leased: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM notifications \
+                 WHERE processed_at IS NULL AND lease_until IS NOT NULL",
+            )
+            .fetch_one(store.pool())
+            .await?;
+            self.leased.lock().unwrap().push((key.to_owned(), leased));
+        }
         let broken = self.broken.lock().unwrap().clone();
         if broken.is_some_and(|broken| key.contains(&broken)) {
             return Err("order system unavailable".into());
@@ -252,6 +267,13 @@ async fn a_payment_is_replayed_after_its_fix(db: &TestDb) {
             format!("confirm-order:{PAY}")
         ]
     );
+    let recorded: i64 =
+        sqlx::query_scalar("SELECT notification_id FROM actions_done WHERE action_key = $1")
+            .bind(format!("confirm-order:{PAY}"))
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+    assert_eq!(recorded, id);
     let order = support::get(&server.admin_url("/api/payments/ORDER-RP-1"), None).await;
     assert_eq!(order.json()["status"], "authorised");
 
@@ -296,7 +318,9 @@ async fn since_and_all_replay_what_an_older_version_got_wrong(db: &TestDb) {
     const OLD: &str = "8800000000002101";
     const NEW: &str = "8800000000002102";
     const FAILING: &str = "8800000000002103";
+    const REFUND: &str = "8800000000002104";
     const REPORT: &str = "settlement_detail_report_batch_9.csv";
+    const OLD_REPORT: &str = "settlement_detail_report_batch_8.csv";
     let effects = Switch::default();
     effects.break_for(Some(FAILING));
     // A failing notification is not retried during the test.
@@ -308,7 +332,8 @@ async fn since_and_all_replay_what_an_older_version_got_wrong(db: &TestDb) {
     let server = start(db, effects.clone(), Arc::default(), worker).await;
     let store = server.store().clone();
     deliver(&server, authorisation(OLD, "ORDER-S-1")).await;
-    wait_for(&store, Duration::from_secs(10), |s| s.processed == 1).await;
+    deliver(&server, report(OLD_REPORT)).await;
+    wait_for(&store, Duration::from_secs(10), |s| s.processed == 2).await;
     tokio::time::sleep(Duration::from_millis(20)).await;
     let since = time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
@@ -317,8 +342,12 @@ async fn since_and_all_replay_what_an_older_version_got_wrong(db: &TestDb) {
     deliver(&server, authorisation(NEW, "ORDER-S-2")).await;
     deliver(&server, report(REPORT)).await;
     deliver(&server, authorisation(FAILING, "ORDER-S-3")).await;
+    let mut refund = authorisation(REFUND, "ORDER-S-3");
+    refund.event_code = "REFUND".into();
+    refund.original_reference = FAILING.to_owned();
+    deliver(&server, refund).await;
     wait_for(&store, Duration::from_secs(10), |s| {
-        s.processed == 3 && s.failing == 1
+        s.processed == 4 && s.failing == 2
     })
     .await;
 
@@ -335,7 +364,8 @@ async fn since_and_all_replay_what_an_older_version_got_wrong(db: &TestDb) {
         .execute(
             format!(
                 "DELETE FROM actions_done WHERE action_key IN ('confirm-order:{OLD}', \
-                 'confirm-order:{NEW}', 'download-report:{REPORT}')"
+                 'confirm-order:{NEW}', 'download-report:{REPORT}', \
+                 'download-report:{OLD_REPORT}')"
             )
             .as_str(),
         )
@@ -364,11 +394,15 @@ async fn since_and_all_replay_what_an_older_version_got_wrong(db: &TestDb) {
         changes[1]["actions"][0]["error"],
         "order system unavailable"
     );
-    assert_eq!(changes[1]["notifications"][0]["from"], "failing");
-    assert_eq!(
-        changes[1]["notifications"][0]["note"],
-        "an action failed again"
-    );
+    // The first action to fail stops the payment's replay, as it stops the worker.
+    assert_eq!(changes[1]["actions"].as_array().unwrap().len(), 1);
+    for notification in changes[1]["notifications"].as_array().unwrap() {
+        assert_eq!(notification["from"], "failing", "{since_report}");
+        assert_eq!(notification["to"], Value::Null, "{since_report}");
+        assert_eq!(notification["note"], "an action failed again");
+    }
+    assert_eq!(changes[1]["notifications"].as_array().unwrap().len(), 2);
+    assert_eq!(effects.tries(), 3);
     assert!(
         changes[2]["notification"].as_i64().is_some(),
         "{since_report}"
@@ -413,6 +447,10 @@ async fn since_and_all_replay_what_an_older_version_got_wrong(db: &TestDb) {
     let (status, held) = replay(&server, json!({ "payment": FAILING })).await;
     assert_eq!(status, 200, "{held}");
     assert_eq!(held["changed"], false, "{held}");
+    assert_eq!(
+        (held["payments"].as_u64(), held["unkeyed"].as_u64()),
+        (Some(1), Some(0))
+    );
     assert!(
         held["changes"][0]["notifications"][0]["note"]
             .as_str()
@@ -423,21 +461,29 @@ async fn since_and_all_replay_what_an_older_version_got_wrong(db: &TestDb) {
     assert_eq!(effects.tries(), tries);
     lease(None).execute(store.pool()).await.unwrap();
 
-    // All, dry: OLD and FAILING, and nothing written.
+    // All, dry: OLD, FAILING and the old report, and nothing written.
     let (status, dry) = replay(&server, json!({ "all": true, "dryRun": true })).await;
     assert_eq!(status, 200, "{dry}");
-    let payments: Vec<&Value> = dry["changes"]
+    let subjects: Vec<(&Value, &Value)> = dry["changes"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|change| &change["payment"])
+        .map(|change| (&change["payment"], &change["actions"][0]["key"]))
         .collect();
-    assert_eq!(payments, [OLD, FAILING], "{dry}");
-    assert_eq!(dry["changes"][1]["notifications"][0]["to"], "processed");
     assert_eq!(
-        dry["changes"][1]["actions"][0]["key"],
-        format!("confirm-order:{FAILING}")
+        subjects,
+        [
+            (&json!(OLD), &json!(format!("confirm-order:{OLD}"))),
+            (&json!(FAILING), &json!(format!("confirm-order:{FAILING}"))),
+            (
+                &Value::Null,
+                &json!(format!("download-report:{OLD_REPORT}"))
+            ),
+        ],
+        "{dry}"
     );
+    assert_eq!(dry["changes"][1]["actions"].as_array().unwrap().len(), 2);
+    assert_eq!(dry["changes"][1]["notifications"][1]["to"], "processed");
     assert_eq!(saved_status(&store, OLD).await.as_deref(), Some("pending"));
     assert_eq!(
         listed(&server, FAILING).await["processing"]["state"],
@@ -445,6 +491,7 @@ async fn since_and_all_replay_what_an_older_version_got_wrong(db: &TestDb) {
     );
     assert_eq!(effects.tries(), tries);
 
+    *effects.probe.lock().unwrap() = Some(store.clone());
     let (status, all) = replay(&server, json!({ "all": true })).await;
     assert_eq!(status, 200, "{all}");
     assert_eq!(
@@ -455,9 +502,22 @@ async fn since_and_all_replay_what_an_older_version_got_wrong(db: &TestDb) {
         saved_status(&store, OLD).await.as_deref(),
         Some("authorised")
     );
+    for psp in [FAILING, REFUND] {
+        assert_eq!(
+            listed(&server, psp).await["processing"]["state"],
+            "processed"
+        );
+    }
+    // FAILING's notifications are leased while its actions run; OLD has none to lease.
+    let leased = effects.leased.lock().unwrap().clone();
     assert_eq!(
-        listed(&server, FAILING).await["processing"]["state"],
-        "processed"
+        leased,
+        [
+            (format!("confirm-order:{OLD}"), 0),
+            (format!("confirm-order:{FAILING}"), 2),
+            (format!("record-refund:{FAILING}:{REFUND}"), 2),
+            (format!("download-report:{OLD_REPORT}"), 0),
+        ]
     );
     let mut done = effects.done();
     done.sort();
@@ -467,11 +527,13 @@ async fn since_and_all_replay_what_an_older_version_got_wrong(db: &TestDb) {
             format!("confirm-order:{OLD}"),
             format!("confirm-order:{NEW}"),
             format!("confirm-order:{FAILING}"),
+            format!("download-report:{OLD_REPORT}"),
             format!("download-report:{REPORT}"),
+            format!("record-refund:{FAILING}:{REFUND}"),
         ]
     );
     let stats = store.stats().await.unwrap();
-    assert_eq!((stats.processed, stats.failing), (4, 0));
+    assert_eq!((stats.processed, stats.failing), (6, 0));
 
     for body in [
         json!({ "all": true }),
@@ -482,20 +544,27 @@ async fn since_and_all_replay_what_an_older_version_got_wrong(db: &TestDb) {
         assert_eq!(status, 200, "{again}");
         assert_eq!(again["changes"], json!([]), "{body}: {again}");
     }
-    assert_eq!(effects.done().len(), 4);
+    assert_eq!(effects.done().len(), 6);
     server.shutdown().await.unwrap();
 }
 
-/// The command an operator runs, against the server's binary: a dry run, the replay, and a
-/// second one with nothing to change; a reference nothing is about exits 2 and says so.
+/// The command an operator runs, against the server's binary, with the admin listener's
+/// credentials from the same settings: a dry run, the replay, and a second one with nothing to
+/// change; a reference nothing is about, or no credentials, exit 2 and say so.
 #[test]
 fn the_replay_command_asks_the_running_server() {
-    let mut server = Launch::new().start();
+    let mut server = Launch::new()
+        .env("ADMIN_USERNAME", "ops")
+        .env("ADMIN_PASSWORD", "s3cret")
+        .start();
+    let authorization = format!("Basic {}", BASE64.encode("ops:s3cret"));
     let response = process::delivery(&server, false, vec![authorisation(PAY, "ORDER-CMD-1")]);
     assert_eq!(response.status, 200, "{response:?}");
     assert!(
         process::wait_until(Duration::from_secs(10), || {
-            let listed = process::get(server.admin_addr(), "/api/notifications").json();
+            let head =
+                Head::new("GET", "/api/notifications").header("Authorization", &authorization);
+            let listed = process::http(server.admin_addr(), head, b"").json();
             listed["notifications"][0]["processing"]["state"] == "processed"
         }),
         "not processed: {}",
@@ -515,15 +584,23 @@ fn the_replay_command_asks_the_running_server() {
             .unwrap();
         store.close().await;
     });
-    let command = |args: &[&str]| {
-        let mut launch = Launch::new()
-            .env("ADMIN_PORT", &server.admin_addr().port().to_string())
-            .arg("replay");
+    let admin_port = server.admin_addr().port().to_string();
+    let command_as = |credentials: &[(&str, &str)], args: &[&str]| {
+        let mut launch = Launch::new().env("ADMIN_PORT", &admin_port).arg("replay");
+        for (name, value) in credentials {
+            launch = launch.env(name, value);
+        }
         for arg in args {
             launch = launch.arg(arg);
         }
         let mut run = launch.run_to_exit(Duration::from_secs(30));
         (run.exit_code(), run.stdout(), run.stderr())
+    };
+    let command = |args: &[&str]| {
+        command_as(
+            &[("ADMIN_USERNAME", "ops"), ("ADMIN_PASSWORD", "s3cret")],
+            args,
+        )
     };
     let confirmations = |log: &str| log.matches("business logic: confirm order").count();
     assert_eq!(confirmations(&server.stderr()), 1);
@@ -575,6 +652,15 @@ fn the_replay_command_asks_the_running_server() {
         stderr.contains("no stored notification is about payment or order \"ORDER-NONE\""),
         "{stderr}"
     );
+    let (code, _, stderr) = command_as(&[], &["--all"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("wants ADMIN_USERNAME and ADMIN_PASSWORD"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = command_as(&[("ADMIN_USERNAME", "ops")], &["--all"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("set both or neither"), "{stderr}");
     let (code, _, stderr) = command(&["--since", "yesterday"]);
     assert_eq!(code, Some(2));
     assert!(stderr.contains("not an RFC 3339 timestamp"), "{stderr}");
