@@ -824,20 +824,20 @@ async fn replay(
     replayer: Option<Extension<Arc<dyn Replay>>>,
     request: Result<Json<ReplayRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
-    let error = |status, error: String| (status, Json(serde_json::json!({ "error": error })));
-    let scope = match request.map_err(|rejection| rejection.body_text()) {
-        Ok(Json(request)) => request.scope().map(|scope| (scope, request.dry_run)),
-        Err(rejection) => Err(rejection),
+    let error = |status, error: String| {
+        (status, Json(serde_json::json!({ "error": error }))).into_response()
     };
-    let ((scope, dry_run), Some(Extension(replayer))) = (
-        match scope {
-            Ok(scope) => scope,
-            Err(why) => return error(StatusCode::BAD_REQUEST, why).into_response(),
-        },
-        replayer,
-    ) else {
+    let Some(Extension(replayer)) = replayer else {
         let why = "no worker runs behind this listener".to_owned();
-        return error(StatusCode::SERVICE_UNAVAILABLE, why).into_response();
+        return error(StatusCode::SERVICE_UNAVAILABLE, why);
+    };
+    let request = match request {
+        Ok(Json(request)) => request,
+        Err(rejection) => return error(StatusCode::BAD_REQUEST, rejection.body_text()),
+    };
+    let (scope, dry_run) = match request.scope() {
+        Ok(scope) => (scope, request.dry_run),
+        Err(why) => return error(StatusCode::BAD_REQUEST, why),
     };
     // A task of its own: a replay that outlasts the request's timeout runs to its end rather than
     // stop between an effect and its record.
@@ -852,15 +852,15 @@ async fn replay(
             );
             Json(report).into_response()
         }
-        Ok(Err(ReplayError::NotFound(reference))) => {
-            let why = ReplayError::NotFound(reference).to_string();
-            error(StatusCode::NOT_FOUND, why).into_response()
-        }
+        Ok(Err(ReplayError::NotFound(reference))) => error(
+            StatusCode::NOT_FOUND,
+            ReplayError::NotFound(reference).to_string(),
+        ),
         Ok(Err(ReplayError::Store(store))) => unavailable(store),
         Err(join) => {
             tracing::error!(error = %join, "the replay did not finish");
             let why = format!("the replay did not finish: {join}");
-            error(StatusCode::INTERNAL_SERVER_ERROR, why).into_response()
+            error(StatusCode::INTERNAL_SERVER_ERROR, why)
         }
     }
 }
