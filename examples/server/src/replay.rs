@@ -26,14 +26,16 @@
 //! # With the worker running
 //!
 //! Replay runs inside the server (`POST /api/replay` on the admin listener; the `replay`
-//! command calls it), on the worker's effects. The worker holds a lock for each of its steps and
-//! the replay holds it for each payment, so the two never act at the same time in one process.
-//! Before it acts, the replay leases the payment's failing notifications as a worker would, so
-//! that no worker takes them meanwhile; a payment with a notification a worker holds (one of
-//! another instance, or of a process that died) is left to that worker, and listed as such. Across instances (several servers on one PostgreSQL database), a
-//! notification of the same payment arriving during the replay may be processed at the same time
-//! by another instance's worker, as two of its notifications may be by two workers: effects get
-//! the action's key for that reason (see [`Effects`]).
+//! command calls it rather than open the database as `requeue` does), on the worker's effects:
+//! a second process would perform actions beside the worker with nothing to keep the two apart.
+//! The worker holds a lock for each of its steps and the replay holds it for each payment, so
+//! the two never act at the same time in one process. Before it acts, the replay leases the
+//! payment's failing notifications as a worker would, so that no worker takes them meanwhile; a
+//! payment with a notification a worker holds (one of another instance, or of a process that
+//! died) is left to that worker, and listed as such. Across instances (several servers on one
+//! PostgreSQL database), a notification of the same payment arriving during the replay may be
+//! processed at the same time by another instance's worker, as two of its notifications may be
+//! by two workers: effects get the action's key for that reason (see [`Effects`]).
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
