@@ -224,18 +224,20 @@ def main():
         with open(args.instructions, encoding="utf-8") as f:
             counts = json.load(f)
         count = lambda name: counts.get(name)
-        for what, name, floor_name, per in (
-                ("parse + verify, the workload", "parse_verify::workload", "floor::workload", items),
-                ("parse + verify, a 1-item body", "parse_verify::one_item", "floor::one_item", 1),
+        for what, name, floor_name, n_requests, n_items in (
+                ("parse + verify, the workload", "parse_verify::workload", "floor::workload",
+                 requests, items),
+                ("parse + verify, a 1-item body", "parse_verify::one_item", "floor::one_item", 1, 1),
                 ("whole layer through `oneshot`, a 1-item body", "layer::one_item",
-                 "floor::one_item", 1),
+                 "floor::one_item", 1, 1),
                 ("header-signed layer through `oneshot`, one spec body", "layer::header_signed",
-                 "floor::header_signed", 1)):
+                 "floor::header_signed", 1, None)):
             if count(name) is None or count(floor_name) is None:
                 continue
-            row(f"instructions (callgrind): {what}", f"{count(name):,}",
-                f"{count(name) / per:,.0f}" if per > 1 else "",
-                f"{count(name) / count(floor_name):.2f} x floor ({count(floor_name):,})")
+            row(f"instructions (callgrind), {what}", f"{count(name) / n_requests:,.0f}",
+                f"{count(name) / n_items:,.0f}" if n_items else "",
+                f"{count(name) / count(floor_name):.2f} x floor "
+                f"({count(floor_name) / n_requests:,.0f} a request)")
         if args.guard:
             row(f"instruction-count guard (benches/instructions/check.sh): {args.guard}", "", "",
                 "", "≤ +10% over the baseline", check("FAILED" not in args.guard))
