@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Runs every benchmark of the crate and prints one table: the floor, the crate's parse + verify,
-# the whole layer, Adyen's official Python, Node, Java and Go libraries on the same bodies, and an axum
-# server with and without the layer (and with parse + verify written in its handler instead) under
-# wrk on loopback, plus floods of over-limit bodies.
+# the whole layer, the header-signed layer and its floor, Adyen's official Python, Node, Java and
+# Go libraries on the same bodies (standard and header-signed), an axum server with and without
+# the layer (and with parse + verify written in its handler instead) under wrk on loopback,
+# floods of over-limit bodies, the instruction counts with the guard's verdict
+# (benches/instructions/check.sh), the allocation counts of benches/allocations.rs when there is
+# one, and every target met or missed.
 #
 # Usage: benches/run.sh [--quick]
 #
 #   --quick   shorter runs (criterion 1 s warm-up + 3 s, 5 s of load), for a look while iterating
 #
-# Installs what it needs and is missing: wrk (Debian's package, through apt-get) and, through
+# Installs what it needs and is missing: wrk (Debian's package, through apt-get), valgrind and
+# gungraun-runner (benches/instructions/install.sh) and, through
 # benches/official/run.sh, a JDK, Go and three jars (Debian's packages) and Adyen's libraries in a
 # temporary directory. Traffic goes to 127.0.0.1
 # only; every load is bounded in time and in requests; every server started is stopped.
