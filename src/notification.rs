@@ -14,11 +14,12 @@
 //! - `additionalData` is kept whole; keys Adyen adds tomorrow are there too.
 //! - Unknown fields are ignored.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::marker::PhantomData;
 use std::str::FromStr;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use bytestring::ByteString;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::ser::{SerializeMap, SerializeStruct, Serializer};
@@ -83,7 +84,7 @@ impl NotificationRequest {
         // error and its position stay serde_json's.
         match std::str::from_utf8(body) {
             // One copy of the body, which every string of the request then shares.
-            Ok(text) => Self::parse(&ByteString::from(text)),
+            Ok(text) => Self::parse(ByteString::from(text)),
             Err(_) => Self::parse_invalid(body),
         }
     }
@@ -106,14 +107,15 @@ impl NotificationRequest {
     /// ```
     pub fn from_bytes(body: Bytes) -> Result<Self, ParseError> {
         match ByteString::try_from(body.clone()) {
-            Ok(text) => Self::parse(&text),
+            Ok(text) => Self::parse(text),
             Err(_) => Self::parse_invalid(&body),
         }
     }
 
-    fn parse(body: &ByteString) -> Result<Self, ParseError> {
-        let mut deserializer = serde_json::Deserializer::from_str(body);
-        let request = RequestSeed(Source(Some(body)))
+    fn parse(body: ByteString) -> Result<Self, ParseError> {
+        let body = Body::new(body);
+        let mut deserializer = serde_json::Deserializer::from_str(&body.text);
+        let request = RequestSeed(Source(Some(&body)))
             .deserialize(&mut deserializer)
             .and_then(|request| deserializer.end().map(|()| request))
             .map_err(ParseError)?;
@@ -731,17 +733,51 @@ impl<'de> Deserialize<'de> for EventCode {
 // no escape in it becomes a slice of the body ([`Text`]) instead of a copy, and the field names
 // are matched once, straight into the item's fields.
 
-/// Where the strings being parsed lie: in `body` when the deserializer reads it, else (a caller's
-/// own deserializer) anywhere, and they are copied.
+/// The body being parsed, and where the strings decoded from escapes go: one buffer for the
+/// request, which they share, rather than an allocation each.
+struct Body {
+    text: ByteString,
+    decoded: RefCell<BytesMut>,
+}
+
+impl Body {
+    fn new(text: ByteString) -> Self {
+        Self {
+            text,
+            decoded: RefCell::new(BytesMut::new()),
+        }
+    }
+}
+
+/// Where the strings being parsed lie: in the body when the deserializer reads it, else (a
+/// caller's own deserializer) anywhere, and they are copied.
 #[derive(Clone, Copy)]
-struct Source<'a>(Option<&'a ByteString>);
+struct Source<'a>(Option<&'a Body>);
 
 impl Source<'_> {
+    /// A string of the body, unescaped.
     fn text(self, text: &str) -> Text {
         match self.0 {
-            Some(body) => Text::slice_of(body, text),
+            Some(body) => Text::slice_of(&body.text, text),
             None => Text::from(text),
         }
+    }
+
+    /// A string decoded from escapes.
+    fn decoded(self, text: &str) -> Text {
+        let Some(body) = self.0 else {
+            return Text::from(text);
+        };
+        if text.is_empty() {
+            return Text::new();
+        }
+        let mut decoded = body.decoded.borrow_mut();
+        if decoded.capacity() < text.len() {
+            decoded.reserve(text.len().max(256));
+        }
+        decoded.extend_from_slice(text.as_bytes());
+        let bytes = decoded.split().freeze();
+        ByteString::try_from(bytes).map_or_else(|_| Text::from(text), Text::from)
     }
 }
 
@@ -796,7 +832,7 @@ impl<'de> Visitor<'de> for TextSeed<'_> {
         // Decoded from escapes, or from a caller's deserializer: a copy.
         Ok(match (self.known)(text) {
             Some(known) => Text::from_static(known),
-            None => Text::from(text),
+            None => self.source.decoded(text),
         })
     }
 
@@ -1425,7 +1461,9 @@ impl<'de> Visitor<'de> for ValueText<'_> {
     }
 
     fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
-        Ok(Some(value.into()))
+        TextSeed::known(self.0, known_text)
+            .visit_str(value)
+            .map(Some)
     }
 
     fn visit_string<E: de::Error>(self, value: String) -> Result<Self::Value, E> {

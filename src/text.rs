@@ -140,6 +140,12 @@ impl fmt::Debug for Text {
     }
 }
 
+impl From<ByteString> for Text {
+    fn from(text: ByteString) -> Self {
+        Self(text)
+    }
+}
+
 impl From<&str> for Text {
     fn from(text: &str) -> Self {
         if text.is_empty() {
@@ -247,7 +253,12 @@ mod tests {
             h.finish()
         };
         let (a, b) = (Text::from("a"), Text::from(String::from("b")));
-        assert!(a < b && a == "a" && "a" == a && a == String::from("a"));
+        let owned = String::from("a");
+        assert!(a < b);
+        assert_eq!(a, "a");
+        assert_eq!("a", a);
+        assert_eq!(a, owned);
+        assert_eq!(owned, a);
         assert_eq!(hash(&|h| a.hash(h)), hash(&|h| "a".hash(h)));
         assert_eq!(Text::default(), "");
         assert_eq!(serde_json::to_string(&a).unwrap(), r#""a""#);
