@@ -171,6 +171,7 @@ pub mod basic_auth;
 mod notification;
 mod response;
 mod signature;
+mod text;
 pub mod webhook;
 
 pub use self::basic_auth::layer::RequireBasicAuthLayer;
@@ -180,6 +181,7 @@ pub use self::notification::{
 };
 pub use self::response::ResponseBody;
 pub use self::signature::{signing_string, HmacKey, HmacKeys, KeyError, Verified, VerifyError};
+pub use self::text::Text;
 pub use self::webhook::body::WebhookBody;
 pub use self::webhook::extensions::{
     Notifications, RejectedItem, RejectedItems, SignedWebhook, UnsignedWebhook,

@@ -14,15 +14,19 @@
 //! - `additionalData` is kept whole; keys Adyen adds tomorrow are there too.
 //! - Unknown fields are ignored.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
 use std::fmt;
+use std::marker::PhantomData;
 use std::str::FromStr;
 
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use bytes::{Bytes, BytesMut};
+use bytestring::ByteString;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::ser::{SerializeMap, SerializeStruct, Serializer};
 use serde::{Deserialize, Serialize};
 
 use crate::signature::IntBuf;
+use crate::text::Text;
 
 /// A standard notification request: the whole body Adyen POSTs.
 ///
@@ -79,10 +83,52 @@ impl NotificationRequest {
         // parsing bytes does. A body that fails it is parsed as bytes all the same, so that the
         // error and its position stay serde_json's.
         match std::str::from_utf8(body) {
-            Ok(text) => serde_json::from_str(text),
-            Err(_) => serde_json::from_slice(body),
+            // One copy of the body, which every string of the request then shares.
+            Ok(text) => Self::parse(ByteString::from(text)),
+            Err(_) => Self::parse_invalid(body),
         }
-        .map_err(ParseError)
+    }
+
+    /// Parses a request body held in `Bytes`, without copying it: every string of the request
+    /// that has no escape in the body is a slice of `body` ([`Text`]).
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use tower_adyen_webhook::NotificationRequest;
+    ///
+    /// let body = Bytes::from_static(br#"{"notificationItems": [{"NotificationRequestItem":
+    ///     {"pspReference": "7914073381342284", "reason": "Caf\u00e9", "success": "true"}}]}"#);
+    /// let request = NotificationRequest::from_bytes(body.clone())?;
+    /// let item = &request.items[0];
+    /// assert_eq!(item.psp_reference, "7914073381342284");
+    /// assert!(body.as_ptr_range().contains(&item.psp_reference.as_ptr())); // shared, not copied
+    /// assert_eq!(item.reason, "Café"); // decoded, into a copy of its own
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_bytes(body: Bytes) -> Result<Self, ParseError> {
+        match ByteString::try_from(body.clone()) {
+            Ok(text) => Self::parse(text),
+            Err(_) => Self::parse_invalid(&body),
+        }
+    }
+
+    fn parse(body: ByteString) -> Result<Self, ParseError> {
+        let body = Body::new(body);
+        let mut deserializer = serde_json::Deserializer::from_str(&body.text);
+        let request = RequestSeed(Source(Some(&body)))
+            .deserialize(&mut deserializer)
+            .and_then(|request| deserializer.end().map(|()| request))
+            .map_err(ParseError)?;
+        Ok(request)
+    }
+
+    /// A body that is not UTF-8 fails: parsed as bytes, for serde_json's error and position.
+    fn parse_invalid(body: &[u8]) -> Result<Self, ParseError> {
+        let mut deserializer = serde_json::Deserializer::from_slice(body);
+        RequestSeed(Source(None))
+            .deserialize(&mut deserializer)
+            .and_then(|request| deserializer.end().map(|()| request))
+            .map_err(ParseError)
     }
 
     /// Serializes the request as Adyen does (`live` and `success` as strings).
@@ -176,13 +222,13 @@ impl std::error::Error for ParseError {}
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NotificationRequestItem {
     /// Adyen's unique reference of the payment or modification.
-    pub psp_reference: String,
+    pub psp_reference: Text,
     /// On modifications (capture, refund...), the `pspReference` of the original payment.
-    pub original_reference: String,
+    pub original_reference: Text,
     /// The merchant account that processed the payment.
-    pub merchant_account_code: String,
+    pub merchant_account_code: Text,
     /// The merchant's own reference of the payment.
-    pub merchant_reference: String,
+    pub merchant_reference: Text,
     /// The amount, in minor units. `None` when the item carries no amount.
     pub amount: Option<Amount>,
     /// What happened.
@@ -190,14 +236,14 @@ pub struct NotificationRequestItem {
     /// Whether it succeeded.
     pub success: bool,
     /// When it happened, as Adyen wrote it (ISO 8601 with offset). Unsigned.
-    pub event_date: String,
+    pub event_date: Text,
     /// Refusal reason, or `authCode:last4:expiry` on card authorisations, or the download URL on
     /// `REPORT_AVAILABLE`. Unsigned.
-    pub reason: String,
+    pub reason: Text,
     /// The payment method (`visa`, `ideal`...). Unsigned.
-    pub payment_method: String,
+    pub payment_method: Text,
     /// Modifications now possible on the payment (`CAPTURE`, `REFUND`...). Unsigned.
-    pub operations: Vec<String>,
+    pub operations: Vec<Text>,
     /// Everything in `additionalData`, including the signature. Unsigned apart from the
     /// signature itself.
     pub additional_data: AdditionalData,
@@ -221,18 +267,18 @@ impl NotificationRequestItem {
     /// assert_eq!(item.amount, None);
     /// assert!(item.additional_data.is_empty() && item.operations.is_empty());
     /// ```
-    pub fn new(psp_reference: impl Into<String>, event_code: impl Into<EventCode>) -> Self {
+    pub fn new(psp_reference: impl Into<Text>, event_code: impl Into<EventCode>) -> Self {
         Self {
             psp_reference: psp_reference.into(),
-            original_reference: String::new(),
-            merchant_account_code: String::new(),
-            merchant_reference: String::new(),
+            original_reference: Text::new(),
+            merchant_account_code: Text::new(),
+            merchant_reference: Text::new(),
             amount: None,
             event_code: event_code.into(),
             success: true,
-            event_date: String::new(),
-            reason: String::new(),
-            payment_method: String::new(),
+            event_date: Text::new(),
+            reason: Text::new(),
+            payment_method: Text::new(),
             operations: Vec::new(),
             additional_data: AdditionalData::default(),
             success_text: None,
@@ -297,7 +343,7 @@ impl NotificationRequestItem {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Amount {
     /// Three-letter ISO 4217 code.
-    pub currency: String,
+    pub currency: Text,
     /// The value in minor units.
     pub value: i64,
     /// The value's text, when it came as a string that is not how `value` is written (`"0012"`,
@@ -314,7 +360,7 @@ impl Amount {
     /// let amount = Amount::new(1130, "EUR"); // 11.30 EUR
     /// assert_eq!((amount.value, amount.currency.as_str()), (1130, "EUR"));
     /// ```
-    pub fn new(value: i64, currency: impl Into<String>) -> Self {
+    pub fn new(value: i64, currency: impl Into<Text>) -> Self {
         Self {
             currency: currency.into(),
             value,
@@ -374,27 +420,62 @@ impl Amount {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AdditionalData(BTreeMap<String, String>);
+pub struct AdditionalData(Vec<(Text, Text)>);
 
 impl AdditionalData {
+    /// The entries sorted by key, a key given more than once keeping its last value: what a map
+    /// would hold, in one vector.
+    fn from_entries(mut entries: Vec<(Text, Text)>) -> Self {
+        // Nearly always sorted already (or a handful of entries), and with no key twice.
+        if !entries.is_sorted_by(|a, b| a.0 < b.0) {
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            entries.dedup_by(|later, kept| {
+                let same = later.0 == kept.0;
+                if same {
+                    std::mem::swap(later, kept);
+                }
+                same
+            });
+        }
+        Self(entries)
+    }
+
+    fn position(&self, key: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| k.as_str().cmp(key))
+    }
+
     /// The value of `key`.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.get(key).map(String::as_str)
+        let index = self.position(key).ok()?;
+        Some(&self.0[index].1)
     }
 
     /// Sets `key` to `value`, returning the previous value.
-    pub fn insert(&mut self, key: impl Into<String>, value: impl Into<String>) -> Option<String> {
-        self.0.insert(key.into(), value.into())
+    pub fn insert(&mut self, key: impl Into<Text>, value: impl Into<Text>) -> Option<Text> {
+        let key = key.into();
+        match self.position(&key) {
+            Ok(index) => Some(std::mem::replace(&mut self.0[index].1, value.into())),
+            Err(index) => {
+                self.0.insert(index, (key, value.into()));
+                None
+            }
+        }
     }
 
     /// Removes `key`, returning its value.
-    pub fn remove(&mut self, key: &str) -> Option<String> {
-        self.0.remove(key)
+    pub fn remove(&mut self, key: &str) -> Option<Text> {
+        let index = self.position(key).ok()?;
+        Some(self.0.remove(index).1)
     }
 
     /// All entries, sorted by key.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// All entries, sorted by key, as the [`Text`]s they are held in (cheap to clone and keep).
+    pub fn entries(&self) -> &[(Text, Text)] {
+        &self.0
     }
 
     /// Number of entries.
@@ -451,9 +532,14 @@ impl AdditionalData {
     }
 }
 
-impl FromIterator<(String, String)> for AdditionalData {
-    fn from_iter<I: IntoIterator<Item = (String, String)>>(iter: I) -> Self {
-        Self(iter.into_iter().collect())
+/// A key given more than once keeps its last value.
+impl<K: Into<Text>, V: Into<Text>> FromIterator<(K, V)> for AdditionalData {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        Self::from_entries(
+            iter.into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        )
     }
 }
 
@@ -583,6 +669,12 @@ impl From<String> for EventCode {
     }
 }
 
+impl From<Text> for EventCode {
+    fn from(code: Text) -> Self {
+        Self::from(code.as_str())
+    }
+}
+
 impl FromStr for EventCode {
     type Err = std::convert::Infallible;
 
@@ -636,133 +728,784 @@ impl<'de> Deserialize<'de> for EventCode {
 }
 
 // --- Deserialization -----------------------------------------------------------------------------
+//
+// Hand-written visitors rather than derived ones: each carries the body, so that a string with
+// no escape in it becomes a slice of the body ([`Text`]) instead of a copy, and the field names
+// are matched once, straight into the item's fields.
 
-/// A missing or `null` string is the empty string: that is how it is signed.
-fn string_or_null<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
-    Option::<String>::deserialize(deserializer).map(Option::unwrap_or_default)
+/// The body being parsed, and where the strings decoded from escapes go: one buffer for the
+/// request, which they share, rather than an allocation each.
+struct Body {
+    text: ByteString,
+    decoded: RefCell<BytesMut>,
 }
+
+impl Body {
+    fn new(text: ByteString) -> Self {
+        Self {
+            text,
+            decoded: RefCell::new(BytesMut::new()),
+        }
+    }
+}
+
+/// Where the strings being parsed lie: in the body when the deserializer reads it, else (a
+/// caller's own deserializer) anywhere, and they are copied.
+#[derive(Clone, Copy)]
+struct Source<'a>(Option<&'a Body>);
+
+impl Source<'_> {
+    /// A string of the body, unescaped.
+    fn text(self, text: &str) -> Text {
+        match self.0 {
+            Some(body) => Text::slice_of(&body.text, text),
+            None => Text::from(text),
+        }
+    }
+
+    /// A string decoded from escapes.
+    fn decoded(self, text: &str) -> Text {
+        let Some(body) = self.0 else {
+            return Text::from(text);
+        };
+        if text.is_empty() {
+            return Text::new();
+        }
+        let mut decoded = body.decoded.borrow_mut();
+        if decoded.capacity() < text.len() {
+            decoded.reserve(text.len().max(256));
+        }
+        decoded.extend_from_slice(text.as_bytes());
+        let bytes = decoded.split().freeze();
+        ByteString::try_from(bytes).map_or_else(|_| Text::from(text), Text::from)
+    }
+}
+
+/// A string, with `null` (and, where the field is left out, nothing) as the empty string: that is
+/// how it is signed. `known` names texts that are common enough to be kept as constants, with
+/// neither slice nor copy.
+#[derive(Clone, Copy)]
+struct TextSeed<'a> {
+    source: Source<'a>,
+    known: fn(&str) -> Option<&'static str>,
+}
+
+impl<'a> TextSeed<'a> {
+    fn new(source: Source<'a>) -> Self {
+        fn none(_: &str) -> Option<&'static str> {
+            None
+        }
+        Self {
+            source,
+            known: none,
+        }
+    }
+
+    fn known(source: Source<'a>, known: fn(&str) -> Option<&'static str>) -> Self {
+        Self { source, known }
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for TextSeed<'_> {
+    type Value = Text;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Text, D::Error> {
+        deserializer.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TextSeed<'_> {
+    type Value = Text;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Text, E> {
+        Ok(match (self.known)(text) {
+            Some(known) => Text::from_static(known),
+            None => self.source.text(text),
+        })
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Text, E> {
+        // Decoded from escapes, or from a caller's deserializer: a copy.
+        Ok(match (self.known)(text) {
+            Some(known) => Text::from_static(known),
+            None => self.source.decoded(text),
+        })
+    }
+
+    fn visit_string<E: de::Error>(self, text: String) -> Result<Text, E> {
+        Ok(text.into())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Text, E> {
+        Ok(Text::new())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Text, E> {
+        Ok(Text::new())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Text, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+/// A string that may not be `null` (the elements of `operations`).
+#[derive(Clone, Copy)]
+struct StrictText<'a>(TextSeed<'a>);
+
+impl<'de> DeserializeSeed<'de> for StrictText<'_> {
+    type Value = Text;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Text, D::Error> {
+        deserializer.deserialize_str(self.0)
+    }
+}
+
+/// Texts common enough to be constants: `additionalData` keys, operations, currencies.
+fn known_text(text: &str) -> Option<&'static str> {
+    Some(match text {
+        "hmacSignature" => "hmacSignature",
+        "authCode" => "authCode",
+        "cardSummary" => "cardSummary",
+        "expiryDate" => "expiryDate",
+        "avsResult" => "avsResult",
+        "cvcResult" => "cvcResult",
+        "shopperReference" => "shopperReference",
+        "recurring.recurringDetailReference" => "recurring.recurringDetailReference",
+        "recurring.shopperReference" => "recurring.shopperReference",
+        "tokenization.storedPaymentMethodId" => "tokenization.storedPaymentMethodId",
+        "tokenization.shopperReference" => "tokenization.shopperReference",
+        "tokenization.store.operationType" => "tokenization.store.operationType",
+        "paymentLinkId" => "paymentLinkId",
+        "fraudResultType" => "fraudResultType",
+        "fraudManualReview" => "fraudManualReview",
+        "cardBin" => "cardBin",
+        "issuerCountry" => "issuerCountry",
+        "paymentMethod" => "paymentMethod",
+        "paymentMethodVariant" => "paymentMethodVariant",
+        "checkoutSessionId" => "checkoutSessionId",
+        "merchantOrderReference" => "merchantOrderReference",
+        "shopperCountry" => "shopperCountry",
+        "shopperIP" => "shopperIP",
+        "shopperEmail" => "shopperEmail",
+        "threeDAuthenticated" => "threeDAuthenticated",
+        "threeDOffered" => "threeDOffered",
+        "cardHolderName" => "cardHolderName",
+        "totalFraudScore" => "totalFraudScore",
+        "CANCEL" => "CANCEL",
+        "CAPTURE" => "CAPTURE",
+        "REFUND" => "REFUND",
+        "true" => "true",
+        "false" => "false",
+        _ => return None,
+    })
+}
+
+fn known_currency(text: &str) -> Option<&'static str> {
+    Some(match text {
+        "EUR" => "EUR",
+        "USD" => "USD",
+        "GBP" => "GBP",
+        "JPY" => "JPY",
+        "CHF" => "CHF",
+        "SEK" => "SEK",
+        "NOK" => "NOK",
+        "DKK" => "DKK",
+        "PLN" => "PLN",
+        "AUD" => "AUD",
+        "CAD" => "CAD",
+        "BRL" => "BRL",
+        "KWD" => "KWD",
+        _ => return None,
+    })
+}
+
+/// Stores a field's value, refusing a field given twice.
+macro_rules! once {
+    ($map:ident, $slot:expr, $name:literal, $seed:expr) => {{
+        if $slot.is_some() {
+            return Err(de::Error::duplicate_field($name));
+        }
+        $slot = Some($map.next_value_seed($seed)?);
+    }};
+}
+
+/// Reads a map's keys into an enum of the fields it knows, matching the key's bytes once.
+macro_rules! field_names {
+    ($name:ident { $($variant:ident = $key:literal,)+ }) => {
+        enum $name {
+            $($variant,)+
+            Other,
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct Names;
+
+                impl Visitor<'_> for Names {
+                    type Value = $name;
+
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str("a field name")
+                    }
+
+                    fn visit_str<E: de::Error>(self, key: &str) -> Result<$name, E> {
+                        Ok(match key {
+                            $($key => $name::$variant,)+
+                            _ => $name::Other,
+                        })
+                    }
+                }
+
+                deserializer.deserialize_identifier(Names)
+            }
+        }
+    };
+}
+
+field_names!(EnvelopeField {
+    Live = "live",
+    Items = "notificationItems",
+});
+
+field_names!(WrapperField {
+    Item = "NotificationRequestItem",
+});
+
+field_names!(ItemField {
+    PspReference = "pspReference",
+    OriginalReference = "originalReference",
+    MerchantAccountCode = "merchantAccountCode",
+    MerchantReference = "merchantReference",
+    Amount = "amount",
+    EventCode = "eventCode",
+    Success = "success",
+    EventDate = "eventDate",
+    Reason = "reason",
+    PaymentMethod = "paymentMethod",
+    Operations = "operations",
+    AdditionalData = "additionalData",
+});
+
+field_names!(AmountField {
+    Currency = "currency",
+    Value = "value",
+});
 
 /// `"true"` or `"false"`, as Adyen writes booleans, or a JSON boolean, as some of Adyen's own
 /// fixtures do (and its Java, .NET and Node libraries accept); both sign as `true`/`false`.
 /// Another case (`"TRUE"`) is read too, and its text kept, since it is signed as it came.
 /// Anything else names the field in its error.
-fn string_bool<'de, D: Deserializer<'de>>(
-    deserializer: D,
-    field: &'static str,
-) -> Result<(bool, Option<Box<str>>), D::Error> {
-    struct BoolString(&'static str);
+struct SuccessSeed;
 
-    impl Visitor<'_> for BoolString {
-        type Value = (bool, Option<Box<str>>);
+impl<'de> DeserializeSeed<'de> for SuccessSeed {
+    type Value = (bool, Option<Box<str>>);
 
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            write!(f, "`{}` to be `true` or `false`", self.0)
-        }
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
 
-        fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
-            Ok((value, None))
-        }
+impl Visitor<'_> for SuccessSeed {
+    type Value = (bool, Option<Box<str>>);
 
-        fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
-            match value {
-                "true" => Ok((true, None)),
-                "false" => Ok((false, None)),
-                _ if value.eq_ignore_ascii_case("true") => Ok((true, Some(value.into()))),
-                _ if value.eq_ignore_ascii_case("false") => Ok((false, Some(value.into()))),
-                _ => Err(E::invalid_value(de::Unexpected::Str(value), &self)),
-            }
-        }
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("`success` to be `true` or `false`")
     }
 
-    deserializer.deserialize_any(BoolString(field))
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
+        Ok((value, None))
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
+        match value {
+            "true" => Ok((true, None)),
+            "false" => Ok((false, None)),
+            _ if value.eq_ignore_ascii_case("true") => Ok((true, Some(value.into()))),
+            _ if value.eq_ignore_ascii_case("false") => Ok((false, Some(value.into()))),
+            _ => Err(E::invalid_value(de::Unexpected::Str(value), &self)),
+        }
+    }
 }
 
 /// `live` is not signed, and Adyen's libraries take whatever it holds: `"true"` or `true` is the
 /// live environment, anything else (`"false"`, `null`, another string) is not.
-fn live_flag<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
-    struct Live;
+struct LiveSeed;
 
-    impl Visitor<'_> for Live {
-        type Value = bool;
+impl<'de> DeserializeSeed<'de> for LiveSeed {
+    type Value = bool;
 
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("`live` to be a string or a boolean")
-        }
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
 
-        fn visit_bool<E: de::Error>(self, value: bool) -> Result<bool, E> {
-            Ok(value)
-        }
+impl Visitor<'_> for LiveSeed {
+    type Value = bool;
 
-        fn visit_str<E: de::Error>(self, value: &str) -> Result<bool, E> {
-            Ok(value == "true")
-        }
-
-        fn visit_unit<E: de::Error>(self) -> Result<bool, E> {
-            Ok(false)
-        }
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("`live` to be a string or a boolean")
     }
 
-    deserializer.deserialize_any(Live)
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<bool, E> {
+        Ok(value)
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<bool, E> {
+        Ok(value == "true")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+}
+
+/// The envelope: `live` and `notificationItems`, each once; `notificationItems` required.
+struct RequestSeed<'a>(Source<'a>);
+
+impl<'de> DeserializeSeed<'de> for RequestSeed<'_> {
+    type Value = NotificationRequest;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RequestSeed<'_> {
+    type Value = NotificationRequest;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a notification request object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut live = None;
+        let mut items = None;
+        while let Some(field) = map.next_key::<EnvelopeField>()? {
+            match field {
+                EnvelopeField::Live => once!(map, live, "live", LiveSeed),
+                EnvelopeField::Items => once!(map, items, "notificationItems", ItemsSeed(self.0)),
+                EnvelopeField::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(NotificationRequest {
+            live: live.unwrap_or(false),
+            items: items.ok_or_else(|| de::Error::missing_field("notificationItems"))?,
+        })
+    }
+}
+
+struct ItemsSeed<'a>(Source<'a>);
+
+impl<'de> DeserializeSeed<'de> for ItemsSeed<'_> {
+    type Value = Vec<NotificationRequestItem>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ItemsSeed<'_> {
+    type Value = Vec<NotificationRequestItem>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a sequence")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        // Room for three items, which covers nearly every request and stays within the
+        // allocator's fast path (glibc's per-thread cache takes blocks up to about 1 KiB).
+        let mut items = Vec::with_capacity(3);
+        while let Some(item) = seq.next_element_seed(WrapperSeed(self.0))? {
+            items.push(item);
+        }
+        Ok(items)
+    }
+}
+
+/// `{"NotificationRequestItem": {...}}`.
+struct WrapperSeed<'a>(Source<'a>);
+
+impl<'de> DeserializeSeed<'de> for WrapperSeed<'_> {
+    type Value = NotificationRequestItem;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for WrapperSeed<'_> {
+    type Value = NotificationRequestItem;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object holding a `NotificationRequestItem`")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut item = None;
+        while let Some(field) = map.next_key::<WrapperField>()? {
+            match field {
+                WrapperField::Item => once!(map, item, "NotificationRequestItem", ItemSeed(self.0)),
+                WrapperField::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        item.ok_or_else(|| de::Error::missing_field("NotificationRequestItem"))
+    }
+}
+
+struct ItemSeed<'a>(Source<'a>);
+
+impl<'de> DeserializeSeed<'de> for ItemSeed<'_> {
+    type Value = NotificationRequestItem;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ItemSeed<'_> {
+    type Value = NotificationRequestItem;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a `NotificationRequestItem` object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let text = TextSeed::new(self.0);
+        let (mut psp_reference, mut original_reference) = (None, None);
+        let (mut merchant_account_code, mut merchant_reference) = (None, None);
+        let (mut amount, mut event_code, mut success) = (None, None, None);
+        let (mut event_date, mut reason, mut payment_method) = (None, None, None);
+        let (mut operations, mut additional_data) = (None, None);
+        while let Some(field) = map.next_key::<ItemField>()? {
+            match field {
+                ItemField::PspReference => once!(map, psp_reference, "pspReference", text),
+                ItemField::OriginalReference => {
+                    once!(map, original_reference, "originalReference", text)
+                }
+                ItemField::MerchantAccountCode => {
+                    once!(map, merchant_account_code, "merchantAccountCode", text)
+                }
+                ItemField::MerchantReference => {
+                    once!(map, merchant_reference, "merchantReference", text)
+                }
+                ItemField::Amount => once!(map, amount, "amount", AmountSeed(self.0)),
+                ItemField::EventCode => {
+                    once!(map, event_code, "eventCode", PhantomData::<EventCode>)
+                }
+                ItemField::Success => once!(map, success, "success", SuccessSeed),
+                ItemField::EventDate => once!(map, event_date, "eventDate", text),
+                ItemField::Reason => once!(map, reason, "reason", text),
+                ItemField::PaymentMethod => once!(map, payment_method, "paymentMethod", text),
+                ItemField::Operations => {
+                    once!(map, operations, "operations", OperationsSeed(self.0))
+                }
+                ItemField::AdditionalData => {
+                    once!(map, additional_data, "additionalData", DataSeed(self.0))
+                }
+                ItemField::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        // `success` may not be left out: a missing value must fail rather than read as `false`.
+        let (success, success_text) = success.ok_or_else(|| de::Error::missing_field("success"))?;
+        Ok(NotificationRequestItem {
+            psp_reference: psp_reference.unwrap_or_default(),
+            original_reference: original_reference.unwrap_or_default(),
+            merchant_account_code: merchant_account_code.unwrap_or_default(),
+            merchant_reference: merchant_reference.unwrap_or_default(),
+            amount: amount.flatten(),
+            event_code: event_code.unwrap_or_else(|| EventCode::Other(String::new())),
+            success,
+            event_date: event_date.unwrap_or_default(),
+            reason: reason.unwrap_or_default(),
+            payment_method: payment_method.unwrap_or_default(),
+            operations: operations.unwrap_or_default(),
+            additional_data: additional_data.unwrap_or_default(),
+            success_text,
+        })
+    }
+}
+
+/// `operations`: a list of strings, `null` as none.
+struct OperationsSeed<'a>(Source<'a>);
+
+impl<'de> DeserializeSeed<'de> for OperationsSeed<'_> {
+    type Value = Vec<Text>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for OperationsSeed<'_> {
+    type Value = Vec<Text>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a sequence")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let seed = TextSeed::known(self.0, known_text);
+        let mut operations = Vec::new();
+        while let Some(operation) = seq.next_element_seed(StrictText(seed))? {
+            operations.push(operation);
+        }
+        Ok(operations)
+    }
+}
+
+/// `amount`: `null` is none.
+struct AmountSeed<'a>(Source<'a>);
+
+impl<'de> DeserializeSeed<'de> for AmountSeed<'_> {
+    type Value = Option<Amount>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for AmountSeed<'_> {
+    type Value = Option<Amount>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an amount object")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let (mut currency, mut value) = (None, None);
+        while let Some(field) = map.next_key::<AmountField>()? {
+            match field {
+                AmountField::Currency => once!(
+                    map,
+                    currency,
+                    "currency",
+                    TextSeed::known(self.0, known_currency)
+                ),
+                AmountField::Value => once!(map, value, "value", AmountValue),
+                AmountField::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let (value, text) = value.ok_or_else(|| de::Error::missing_field("value"))?;
+        Ok(Some(Amount {
+            currency: currency.unwrap_or_default(),
+            value,
+            text,
+        }))
+    }
+}
+
+/// `amount.value`: an integer, or a string of its digits whose text is kept when it is not how
+/// the integer is written.
+struct AmountValue;
+
+impl<'de> DeserializeSeed<'de> for AmountValue {
+    type Value = (i64, Option<Box<str>>);
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl Visitor<'_> for AmountValue {
+    type Value = (i64, Option<Box<str>>);
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an integer in minor units, or a string of its digits")
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
+        Ok((value, None))
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
+        i64::try_from(value)
+            .map(|value| (value, None))
+            .map_err(|_| E::invalid_value(de::Unexpected::Unsigned(value), &self))
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+        // Digits, with a minus sign at most: what `i64` parses, less its `+`.
+        let digits = text.strip_prefix('-').unwrap_or(text);
+        let value = match digits.bytes().all(|b| b.is_ascii_digit()) {
+            true => text.parse::<i64>().ok(),
+            false => None,
+        }
+        .ok_or_else(|| E::invalid_value(de::Unexpected::Str(text), &self))?;
+        let mut written = IntBuf::default();
+        let text = (written.format(value) != text.as_bytes()).then(|| text.into());
+        Ok((value, text))
+    }
 }
 
 impl<'de> Deserialize<'de> for Amount {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        struct Raw {
-            #[serde(default, deserialize_with = "string_or_null")]
-            currency: String,
-            value: Value,
-        }
-
-        struct Value(i64, Option<Box<str>>);
-
-        impl<'de> Deserialize<'de> for Value {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                deserializer.deserialize_any(ValueVisitor)
-            }
-        }
-
-        struct ValueVisitor;
-
-        impl Visitor<'_> for ValueVisitor {
-            type Value = Value;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an integer in minor units, or a string of its digits")
-            }
-
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<Value, E> {
-                Ok(Value(value, None))
-            }
-
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<Value, E> {
-                i64::try_from(value)
-                    .map(|value| Value(value, None))
-                    .map_err(|_| E::invalid_value(de::Unexpected::Unsigned(value), &self))
-            }
-
-            fn visit_str<E: de::Error>(self, text: &str) -> Result<Value, E> {
-                // Digits, with a minus sign at most: what `i64` parses, less its `+`.
-                let digits = text.strip_prefix('-').unwrap_or(text);
-                let value = match digits.bytes().all(|b| b.is_ascii_digit()) {
-                    true => text.parse::<i64>().ok(),
-                    false => None,
-                }
-                .ok_or_else(|| E::invalid_value(de::Unexpected::Str(text), &self))?;
-                let mut written = IntBuf::default();
-                let text = (written.format(value) != text.as_bytes()).then(|| text.into());
-                Ok(Value(value, text))
-            }
-        }
-
-        let Raw { currency, value } = Raw::deserialize(deserializer)?;
-        Ok(Self {
-            currency,
-            value: value.0,
-            text: value.1,
-        })
+        deserializer
+            .deserialize_map(AmountSeed(Source(None)))?
+            .ok_or_else(|| de::Error::custom("an amount object"))
     }
 }
+
+impl<'de> Deserialize<'de> for NotificationRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        RequestSeed(Source(None)).deserialize(deserializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for NotificationRequestItem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ItemSeed(Source(None)).deserialize(deserializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for AdditionalData {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        DataSeed(Source(None)).deserialize(deserializer)
+    }
+}
+
+/// `additionalData`: `null` is empty.
+struct DataSeed<'a>(Source<'a>);
+
+impl<'de> DeserializeSeed<'de> for DataSeed<'_> {
+    type Value = AdditionalData;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for DataSeed<'_> {
+    type Value = AdditionalData;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object of strings")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(AdditionalData::default())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        // Room for the usual handful of entries, in one allocation.
+        let mut entries = Vec::with_capacity(8);
+        let key = StrictText(TextSeed::known(self.0, known_text));
+        while let Some(key) = map.next_key_seed(key)? {
+            if let Some(value) = map.next_value_seed(ValueText(self.0))? {
+                entries.push((key, value));
+            }
+        }
+        Ok(AdditionalData::from_entries(entries))
+    }
+}
+
+/// A value of `additionalData`: a string as it is, nothing for `null`, and anything else as its
+/// JSON text.
+struct ValueText<'a>(Source<'a>);
+
+impl<'de> DeserializeSeed<'de> for ValueText<'_> {
+    type Value = Option<Text>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ValueText<'_> {
+    type Value = Option<Text>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Self::Value, E> {
+        TextSeed::known(self.0, known_text)
+            .visit_borrowed_str(value)
+            .map(Some)
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
+        TextSeed::known(self.0, known_text)
+            .visit_str(value)
+            .map(Some)
+    }
+
+    fn visit_string<E: de::Error>(self, value: String) -> Result<Self::Value, E> {
+        Ok(Some(value.into()))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
+        Ok(json_text(value))
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
+        Ok(json_text(value))
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
+        Ok(json_text(value))
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
+        Ok(json_text(value))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        let value = serde_json::Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+        Ok(json_text(value))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let value = serde_json::Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        Ok(json_text(value))
+    }
+}
+
+fn json_text(value: impl Into<serde_json::Value>) -> Option<Text> {
+    Some(value.into().to_string().into())
+}
+
+// --- Serialization: the exact shape Adyen sends ---------------------------------------------------
 
 impl Serialize for Amount {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -776,233 +1519,6 @@ impl Serialize for Amount {
         s.end()
     }
 }
-
-impl<'de> Deserialize<'de> for NotificationRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Envelope {
-            #[serde(default, deserialize_with = "live")]
-            live: bool,
-            #[serde(deserialize_with = "items")]
-            notification_items: Vec<NotificationRequestItem>,
-        }
-
-        #[derive(Deserialize)]
-        struct Wrapper {
-            #[serde(rename = "NotificationRequestItem")]
-            item: NotificationRequestItem,
-        }
-
-        fn live<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
-            live_flag(deserializer)
-        }
-
-        fn items<'de, D: Deserializer<'de>>(
-            deserializer: D,
-        ) -> Result<Vec<NotificationRequestItem>, D::Error> {
-            struct ItemsVisitor;
-
-            impl<'de> Visitor<'de> for ItemsVisitor {
-                type Value = Vec<NotificationRequestItem>;
-
-                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                    f.write_str("a sequence")
-                }
-
-                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                    // Room for three items, which covers nearly every request and, at 280 bytes
-                    // an item, stays within the allocator's fast path (glibc's per-thread cache
-                    // takes blocks up to about 1 KiB). serde's `Vec` would start at none and grow
-                    // to four items, past it.
-                    let mut items = Vec::with_capacity(3);
-                    while let Some(Wrapper { item }) = seq.next_element()? {
-                        items.push(item);
-                    }
-                    Ok(items)
-                }
-            }
-
-            deserializer.deserialize_seq(ItemsVisitor)
-        }
-
-        let envelope = Envelope::deserialize(deserializer)?;
-        Ok(Self {
-            live: envelope.live,
-            items: envelope.notification_items,
-        })
-    }
-}
-
-impl<'de> Deserialize<'de> for NotificationRequestItem {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Raw {
-            #[serde(default, deserialize_with = "string_or_null")]
-            psp_reference: String,
-            #[serde(default, deserialize_with = "string_or_null")]
-            original_reference: String,
-            #[serde(default, deserialize_with = "string_or_null")]
-            merchant_account_code: String,
-            #[serde(default, deserialize_with = "string_or_null")]
-            merchant_reference: String,
-            #[serde(default)]
-            amount: Option<Amount>,
-            #[serde(default = "empty_event_code")]
-            event_code: EventCode,
-            #[serde(deserialize_with = "success", default = "missing_success")]
-            success: Success,
-            #[serde(default, deserialize_with = "string_or_null")]
-            event_date: String,
-            #[serde(default, deserialize_with = "string_or_null")]
-            reason: String,
-            #[serde(default, deserialize_with = "string_or_null")]
-            payment_method: String,
-            #[serde(default, deserialize_with = "operations")]
-            operations: Vec<String>,
-            #[serde(default)]
-            additional_data: AdditionalData,
-        }
-
-        // `success` may not be left out: a missing value must fail rather than read as `false`.
-        struct Success(Option<(bool, Option<Box<str>>)>);
-
-        fn success<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Success, D::Error> {
-            string_bool(deserializer, "success").map(|b| Success(Some(b)))
-        }
-
-        fn missing_success() -> Success {
-            Success(None)
-        }
-
-        fn empty_event_code() -> EventCode {
-            EventCode::Other(String::new())
-        }
-
-        fn operations<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
-            Option::<Vec<String>>::deserialize(deserializer).map(Option::unwrap_or_default)
-        }
-
-        let raw = Raw::deserialize(deserializer)?;
-        let (success, success_text) = raw
-            .success
-            .0
-            .ok_or_else(|| de::Error::missing_field("success"))?;
-        Ok(Self {
-            psp_reference: raw.psp_reference,
-            original_reference: raw.original_reference,
-            merchant_account_code: raw.merchant_account_code,
-            merchant_reference: raw.merchant_reference,
-            amount: raw.amount,
-            event_code: raw.event_code,
-            success,
-            event_date: raw.event_date,
-            reason: raw.reason,
-            payment_method: raw.payment_method,
-            operations: raw.operations,
-            additional_data: raw.additional_data,
-            success_text,
-        })
-    }
-}
-
-impl<'de> Deserialize<'de> for AdditionalData {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MapVisitor;
-
-        impl<'de> Visitor<'de> for MapVisitor {
-            type Value = AdditionalData;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object of strings")
-            }
-
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(AdditionalData::default())
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut entries = BTreeMap::new();
-                while let Some(key) = map.next_key::<String>()? {
-                    if let ValueText(Some(value)) = map.next_value()? {
-                        entries.insert(key, value);
-                    }
-                }
-                Ok(AdditionalData(entries))
-            }
-        }
-
-        deserializer.deserialize_any(MapVisitor)
-    }
-}
-
-/// A value of `additionalData`: a string as it is, nothing for `null`, and anything else as its
-/// JSON text. Strings, nearly all values, go straight into a `String`, with no
-/// `serde_json::Value` in between.
-struct ValueText(Option<String>);
-
-impl<'de> Deserialize<'de> for ValueText {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct TextVisitor;
-
-        impl<'de> Visitor<'de> for TextVisitor {
-            type Value = ValueText;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("any JSON value")
-            }
-
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<ValueText, E> {
-                Ok(ValueText(Some(value.to_owned())))
-            }
-
-            fn visit_string<E: de::Error>(self, value: String) -> Result<ValueText, E> {
-                Ok(ValueText(Some(value)))
-            }
-
-            fn visit_unit<E: de::Error>(self) -> Result<ValueText, E> {
-                Ok(ValueText(None))
-            }
-
-            fn visit_bool<E: de::Error>(self, value: bool) -> Result<ValueText, E> {
-                Ok(json_text(value))
-            }
-
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<ValueText, E> {
-                Ok(json_text(value))
-            }
-
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<ValueText, E> {
-                Ok(json_text(value))
-            }
-
-            fn visit_f64<E: de::Error>(self, value: f64) -> Result<ValueText, E> {
-                Ok(json_text(value))
-            }
-
-            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<ValueText, A::Error> {
-                let value =
-                    serde_json::Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
-                Ok(json_text(value))
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ValueText, A::Error> {
-                let value =
-                    serde_json::Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
-                Ok(json_text(value))
-            }
-        }
-
-        fn json_text(value: impl Into<serde_json::Value>) -> ValueText {
-            ValueText(Some(value.into().to_string()))
-        }
-
-        deserializer.deserialize_any(TextVisitor)
-    }
-}
-
-// --- Serialization: the exact shape Adyen sends ---------------------------------------------------
 
 impl Serialize for NotificationRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -1047,7 +1563,11 @@ impl Serialize for NotificationRequestItem {
 
 impl Serialize for AdditionalData {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(serializer)
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (key, value) in &self.0 {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
     }
 }
 
@@ -1351,7 +1871,7 @@ mod tests {
         let mut items = Vec::new();
         for n in 0..9 {
             let mut item = request.items[0].clone();
-            item.psp_reference = n.to_string();
+            item.psp_reference = n.to_string().into();
             items.push(item);
         }
         let body = NotificationRequest { live: true, items }.to_json();

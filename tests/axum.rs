@@ -41,7 +41,7 @@ async fn store(
     Extension(notifications): Extension<Notifications>,
 ) -> StatusCode {
     let mut stored = stored.lock().unwrap();
-    stored.extend(notifications.iter().map(|n| n.psp_reference.clone()));
+    stored.extend(notifications.iter().map(|n| n.psp_reference.to_string()));
     StatusCode::NO_CONTENT
 }
 

@@ -43,7 +43,7 @@ fn key() -> HmacKey {
 fn item(n: usize) -> NotificationRequestItem {
     let mut item = NotificationRequestItem::new(format!("PSP{n:012}"), "AUTHORISATION");
     item.merchant_account_code = "TestMerchant".into();
-    item.merchant_reference = format!("order-{n}");
+    item.merchant_reference = format!("order-{n}").into();
     item.amount = Some(Amount::new(1130, "EUR"));
     key().sign_item_in_place(&mut item);
     item

@@ -25,7 +25,7 @@ fn key() -> HmacKey {
 fn item(n: usize) -> NotificationRequestItem {
     let mut item = NotificationRequestItem::new(format!("PSP{n:012}"), EventCode::Authorisation);
     item.merchant_account_code = "TestMerchant".into();
-    item.merchant_reference = format!("order-{n}");
+    item.merchant_reference = format!("order-{n}").into();
     item.amount = Some(Amount::new(1130 + n as i64, "EUR"));
     key().sign_item_in_place(&mut item);
     item

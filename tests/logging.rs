@@ -9,7 +9,7 @@ use common::Recorder;
 use http::{Request, StatusCode};
 use tower::ServiceExt;
 use tower_adyen_webhook::{
-    Amount, HmacKey, NotificationRequest, NotificationRequestItem, Policy, VerifyWebhookLayer,
+    Amount, HmacKey, NotificationRequest, NotificationRequestItem, Policy, Text, VerifyWebhookLayer,
 };
 use tower_layer::Layer;
 
@@ -238,7 +238,7 @@ fn forged_items(count: usize) -> Vec<NotificationRequestItem> {
             };
             let mut item =
                 NotificationRequestItem::new(format!("FORGED{n:06}{filler}"), format!("CODE{n}"));
-            item.merchant_reference = format!("order-{n}");
+            item.merchant_reference = format!("order-{n}").into();
             match n % 3 {
                 0 => {} // not signed at all
                 1 => {
@@ -334,7 +334,7 @@ async fn thousands_of_forged_items_write_a_few_lines() {
 /// Every string an item carries, signed or not, with a newline, a carriage return and a terminal
 /// escape in it: a raw one in the logs would start a forged line or colour the terminal.
 fn hostile_item(n: usize) -> NotificationRequestItem {
-    let evil = |field: &str| format!("{field}{n}\nFORGED {field}\r\x1b[31mRED\x1b[0m");
+    let evil = |field: &str| Text::from(format!("{field}{n}\nFORGED {field}\r\x1b[31mRED\x1b[0m"));
     let mut item = NotificationRequestItem::new(evil("psp"), evil("event"));
     item.original_reference = evil("original");
     item.merchant_reference = evil("merchant_reference");
@@ -372,7 +372,7 @@ async fn no_string_in_a_body_can_forge_or_colour_a_log_line() {
     key.sign_item_in_place(&mut signed);
     let mut forged = hostile_item(2);
     key.sign_item_in_place(&mut forged);
-    forged.merchant_reference.push('!');
+    forged.merchant_reference = format!("{}!", forged.merchant_reference).into();
     let body =
         |items: Vec<NotificationRequestItem>| NotificationRequest { live: false, items }.to_json();
     // An invalid `success` holding ", expected ", the words the parse error's redaction looks for

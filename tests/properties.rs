@@ -88,15 +88,15 @@ prop_compose! {
         extra in prop::collection::btree_map(text(), text(), 0..3),
     ) -> NotificationRequestItem {
         let mut item = NotificationRequestItem::new(psp, code);
-        item.original_reference = original;
-        item.merchant_account_code = merchant;
-        item.merchant_reference = reference;
+        item.original_reference = original.into();
+        item.merchant_account_code = merchant.into();
+        item.merchant_reference = reference.into();
         item.amount = amount;
         item.success = success;
-        item.event_date = date;
-        item.reason = reason;
-        item.payment_method = method;
-        item.operations = operations;
+        item.event_date = date.into();
+        item.reason = reason.into();
+        item.payment_method = method.into();
+        item.operations = operations.into_iter().map(Into::into).collect();
         for (k, v) in extra {
             item.additional_data.insert(k, v);
         }
@@ -146,10 +146,10 @@ fn change_signed_field(item: &mut NotificationRequestItem, field: usize, value: 
         }
     }
     match field {
-        0 => item.psp_reference = other(&item.psp_reference, value),
-        1 => item.original_reference = other(&item.original_reference, value),
-        2 => item.merchant_account_code = other(&item.merchant_account_code, value),
-        3 => item.merchant_reference = other(&item.merchant_reference, value),
+        0 => item.psp_reference = other(&item.psp_reference, value).into(),
+        1 => item.original_reference = other(&item.original_reference, value).into(),
+        2 => item.merchant_account_code = other(&item.merchant_account_code, value).into(),
+        3 => item.merchant_reference = other(&item.merchant_reference, value).into(),
         4 => {
             item.amount = match item.amount.take() {
                 Some(a) => Some(Amount::new(a.value.wrapping_add(1), a.currency)),
@@ -458,10 +458,10 @@ proptest! {
         live in any::<bool>(),
     ) {
         let mut changed = item;
-        changed.event_date = date;
-        changed.reason = reason;
-        changed.payment_method = method;
-        changed.operations = operations;
+        changed.event_date = date.into();
+        changed.reason = reason.into();
+        changed.payment_method = method.into();
+        changed.operations = operations.into_iter().map(Into::into).collect();
         for (k, v) in extra {
             if k != "hmacSignature" {
                 changed.additional_data.insert(k, v);

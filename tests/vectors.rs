@@ -49,7 +49,7 @@ fn library_signing_strings() {
         item.additional_data.insert("hmacSignature", signature);
         let keys = HmacKeys::new(key);
         assert!(keys.verify_item(&item).is_ok(), "{name}");
-        item.merchant_reference.push('x');
+        item.merchant_reference = format!("{}x", item.merchant_reference).into();
         assert!(keys.verify_item(&item).is_err(), "{name}: tampered");
     }
 }
@@ -78,7 +78,7 @@ fn handed_over(item: &NotificationRequestItem) -> (String, String, Value) {
         |a| serde_json::json!({"currency": a.currency, "value": a.value}),
     );
     (
-        item.psp_reference.clone(),
+        item.psp_reference.to_string(),
         item.event_code.as_str().to_owned(),
         amount,
     )

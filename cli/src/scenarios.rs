@@ -287,17 +287,17 @@ impl Builder<'_> {
         value: i64,
     ) -> NotificationRequestItem {
         let mut item = NotificationRequestItem::new(psp_reference, event_code);
-        item.merchant_account_code = self.merchant_account.to_owned();
-        item.merchant_reference = merchant_reference.to_owned();
+        item.merchant_account_code = self.merchant_account.into();
+        item.merchant_reference = merchant_reference.into();
         item.amount = Some(Amount::new(value, "EUR"));
-        item.event_date = adyen_date(OffsetDateTime::now_utc());
-        item.payment_method = "visa".to_owned();
+        item.event_date = adyen_date(OffsetDateTime::now_utc()).into();
+        item.payment_method = "visa".into();
         item
     }
 
     fn authorisation(&self, psp: &str, order: &str, value: i64) -> NotificationRequestItem {
         let mut item = self.item(psp, "AUTHORISATION", order, value);
-        item.reason = "058747:1111:03/2030".to_owned();
+        item.reason = "058747:1111:03/2030".into();
         item.operations = vec!["CANCEL".into(), "CAPTURE".into(), "REFUND".into()];
         item.additional_data.insert("authCode", "058747");
         item.additional_data.insert("cardSummary", "1111");
@@ -313,7 +313,7 @@ impl Builder<'_> {
         value: i64,
     ) -> NotificationRequestItem {
         let mut item = self.item(&psp_reference(), event_code, order, value);
-        item.original_reference = payment.to_owned();
+        item.original_reference = payment.into();
         item
     }
 
@@ -422,7 +422,7 @@ fn refusal(b: &mut Builder<'_>) {
     let (order, psp) = b.order();
     let mut item = b.item(&psp, "AUTHORISATION", &order, 12_000);
     item.success = false;
-    item.reason = "Not enough balance".to_owned();
+    item.reason = "Not enough balance".into();
     b.send(vec![item], Expect::Accepted, "");
     b.expect_order(&order, ExpectedStatus::REFUSED);
 }
@@ -462,10 +462,10 @@ fn chargeback(b: &mut Builder<'_>) {
     let capture = b.modification("CAPTURE", &psp, &order, 15_000);
     let dispute = psp_reference();
     let mut notice = b.item(&dispute, "NOTIFICATION_OF_CHARGEBACK", &order, 15_000);
-    notice.original_reference = psp.clone();
-    notice.reason = "Fraudulent transaction".to_owned();
+    notice.original_reference = psp.clone().into();
+    notice.reason = "Fraudulent transaction".into();
     let mut chargeback = b.item(&dispute, "CHARGEBACK", &order, 15_000);
-    chargeback.original_reference = psp.clone();
+    chargeback.original_reference = psp.clone().into();
     for item in [auth, capture, notice, chargeback] {
         b.send(vec![item], Expect::Accepted, "");
     }
@@ -475,12 +475,13 @@ fn chargeback(b: &mut Builder<'_>) {
 fn report(b: &mut Builder<'_>) {
     let name = format!("settlement_detail_report_batch_{}.csv", b.run);
     let mut item = NotificationRequestItem::new(name.as_str(), "REPORT_AVAILABLE");
-    item.merchant_account_code = b.merchant_account.to_owned();
-    item.event_date = adyen_date(OffsetDateTime::now_utc());
+    item.merchant_account_code = b.merchant_account.into();
+    item.event_date = adyen_date(OffsetDateTime::now_utc()).into();
     item.reason = format!(
         "https://ca-test.adyen.com/reports/download/MerchantAccount/{}/{name}",
         b.merchant_account
-    );
+    )
+    .into();
     b.send(vec![item], Expect::Accepted, "");
 }
 

@@ -6,6 +6,7 @@ use bytes::Bytes;
 
 use crate::notification::{EventCode, NotificationRequestItem};
 use crate::signature::VerifyError;
+use crate::text::Text;
 
 /// The verified items of a standard notification request, in the order they were sent.
 ///
@@ -213,7 +214,7 @@ pub struct RejectedItem {
     /// Its position in the request, from 0.
     pub index: usize,
     /// The `pspReference` it claimed.
-    pub psp_reference: String,
+    pub psp_reference: Text,
     /// The `eventCode` it claimed.
     pub event_code: EventCode,
     /// Why it was rejected.

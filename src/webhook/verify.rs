@@ -143,7 +143,7 @@ fn verify_notifications(
     extensions: &mut http::Extensions,
     tally: &mut Tally,
 ) -> Result<(), Rejection> {
-    let request = match NotificationRequest::from_slice(body) {
+    let request = match NotificationRequest::from_bytes(body.clone()) {
         Ok(request) => request,
         Err(e) => {
             // Looked for only once the envelope failed: it costs nothing on every other request.
@@ -426,7 +426,7 @@ mod tests {
     fn rejected(psp_reference: &str) -> RejectedItem {
         RejectedItem {
             index: 0,
-            psp_reference: psp_reference.to_owned(),
+            psp_reference: psp_reference.into(),
             event_code: EventCode::from("CODE\n"),
             error: VerifyError::Mismatch,
         }

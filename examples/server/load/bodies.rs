@@ -25,10 +25,10 @@ fn item(n: usize) -> NotificationRequestItem {
     };
     let mut item = NotificationRequestItem::new(psp_reference(n), code);
     if n % 2 == 1 {
-        item.original_reference = psp_reference(n - 1);
+        item.original_reference = psp_reference(n - 1).into();
     }
     item.merchant_account_code = "LoadShopECOM".into();
-    item.merchant_reference = format!("LOAD-{payment:06}");
+    item.merchant_reference = format!("LOAD-{payment:06}").into();
     item.amount = Some(Amount::new(
         1000 + i64::try_from(payment % 5000).unwrap_or(0),
         "EUR",

@@ -278,11 +278,11 @@ pub fn fold<'a>(
     for &(arrival, item) in &kept {
         let event = Event {
             event_code: item.event_code.clone(),
-            psp_reference: item.psp_reference.clone(),
+            psp_reference: item.psp_reference.to_string(),
             success: item.success,
-            merchant_reference: item.merchant_reference.clone(),
+            merchant_reference: item.merchant_reference.to_string(),
             amount: item.amount.clone(),
-            reason: item.reason.clone(),
+            reason: item.reason.to_string(),
         };
         if let Some(what) = event_problem(&event) {
             payment.problems.push(problem(item, what));
@@ -314,7 +314,7 @@ pub fn fold<'a>(
             (EventCode::Authorisation, false) => {
                 refused = true;
                 if payment.refusal_reason.is_none() {
-                    payment.refusal_reason = Some(item.reason.clone());
+                    payment.refusal_reason = Some(item.reason.to_string());
                 }
             }
             (EventCode::AuthorisationAdjustment, true) => match (value, latest_adjustment) {
@@ -969,17 +969,17 @@ pub fn item_actions(item: &NotificationRequestItem) -> Vec<Action> {
     match (&item.event_code, item.success) {
         (EventCode::ReportAvailable, true) => vec![match report_url(&item.reason) {
             Ok(url) => Action::DownloadReport {
-                name: item.psp_reference.clone(),
+                name: item.psp_reference.to_string(),
                 url,
             },
             Err(why) => Action::AlertOperations {
-                merchant_reference: item.merchant_reference.clone(),
-                psp_reference: item.psp_reference.clone(),
+                merchant_reference: item.merchant_reference.to_string(),
+                psp_reference: item.psp_reference.to_string(),
                 event_code: item.event_code.clone(),
-                notification: item.psp_reference.clone(),
+                notification: item.psp_reference.to_string(),
                 success: item.success,
                 problem: format!("report URL not fetched: {why}"),
-                reason: item.reason.clone(),
+                reason: item.reason.to_string(),
             },
         }],
         _ => Vec::new(),

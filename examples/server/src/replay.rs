@@ -450,7 +450,7 @@ impl<E: Effects> Replayer<E> {
             let Ok(stored) = row else { continue };
             let mut entry = Entry {
                 notification: Some(stored.id),
-                merchant_reference: stored.item.merchant_reference.clone(),
+                merchant_reference: stored.item.merchant_reference.to_string(),
                 ..Entry::default()
             };
             let busy = self.hold(dry_run).await;

@@ -48,8 +48,8 @@ fn body(items: Vec<NotificationRequestItem>) -> String {
 
 fn item(psp: &str, code: &str, original: &str, order: &str) -> NotificationRequestItem {
     let mut item = NotificationRequestItem::new(psp, code);
-    item.original_reference = original.to_owned();
-    item.merchant_reference = order.to_owned();
+    item.original_reference = original.into();
+    item.merchant_reference = order.into();
     item.amount = Some(Amount::new(2500, "EUR"));
     item
 }

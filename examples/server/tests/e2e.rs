@@ -87,7 +87,7 @@ async fn every_vector_request(db: &TestDb) {
             let request = NotificationRequest::from_slice(vector.body.as_bytes()).unwrap();
             for item in request.items {
                 let key = (
-                    item.psp_reference.clone(),
+                    item.psp_reference.to_string(),
                     item.event_code.as_str().to_owned(),
                     item.success,
                 );
@@ -174,9 +174,9 @@ fn payment_item(
     value: i64,
 ) -> NotificationRequestItem {
     let mut item = NotificationRequestItem::new(psp, code);
-    item.original_reference = original.to_owned();
-    item.merchant_reference = order.to_owned();
-    item.merchant_account_code = "YourShopECOM".to_owned();
+    item.original_reference = original.into();
+    item.merchant_reference = order.into();
+    item.merchant_account_code = "YourShopECOM".into();
     item.amount = Some(Amount::new(value, "EUR"));
     item
 }

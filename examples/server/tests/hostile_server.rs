@@ -30,11 +30,11 @@ use tower_adyen_webhook::{Amount, HmacKey, NotificationRequestItem};
 /// An authorisation of 10.00 EUR on `merchant_account`.
 fn authorisation(psp_reference: &str, merchant_account: &str) -> NotificationRequestItem {
     let mut item = NotificationRequestItem::new(psp_reference, "AUTHORISATION");
-    item.merchant_account_code = merchant_account.to_owned();
-    item.merchant_reference = format!("order-{psp_reference}");
+    item.merchant_account_code = merchant_account.into();
+    item.merchant_reference = format!("order-{psp_reference}").into();
     item.amount = Some(Amount::new(1000, "EUR"));
-    item.event_date = "2024-05-01T12:00:00+02:00".to_owned();
-    item.payment_method = "visa".to_owned();
+    item.event_date = "2024-05-01T12:00:00+02:00".into();
+    item.payment_method = "visa".into();
     item
 }
 
@@ -1000,14 +1000,14 @@ fn hostile_text_in_notifications_cannot_forge_log_lines() {
     let hostile = |psp: &str, code: &str, success: bool| {
         let mut item = NotificationRequestItem::new(evil(psp), code);
         item.success = success;
-        item.original_reference = evil("original");
-        item.merchant_account_code = evil("account");
-        item.merchant_reference = evil("order");
+        item.original_reference = evil("original").into();
+        item.merchant_account_code = evil("account").into();
+        item.merchant_reference = evil("order").into();
         item.amount = Some(Amount::new(1000, evil("EUR")));
-        item.event_date = evil("date");
-        item.reason = evil("reason");
-        item.payment_method = evil("method");
-        item.operations = vec![evil("CAPTURE")];
+        item.event_date = evil("date").into();
+        item.reason = evil("reason").into();
+        item.payment_method = evil("method").into();
+        item.operations = vec![evil("CAPTURE").into()];
         item.additional_data.insert(evil("key"), evil("value"));
         item
     };

@@ -57,8 +57,8 @@ async fn metrics_and_readiness_are_guarded_like_the_api() {
 
 fn signed(key: &HmacKey, psp: &str) -> String {
     let mut item = NotificationRequestItem::new(psp, "AUTHORISATION");
-    item.merchant_account_code = "YourShopECOM".to_owned();
-    item.merchant_reference = format!("ORDER-{psp}");
+    item.merchant_account_code = "YourShopECOM".into();
+    item.merchant_reference = format!("ORDER-{psp}").into();
     key.sign_item_in_place(&mut item);
     NotificationRequest {
         live: false,

@@ -176,7 +176,7 @@ type DedupeKey = (String, String, bool);
 
 fn dedupe_key(item: &NotificationRequestItem) -> DedupeKey {
     (
-        item.psp_reference.clone(),
+        item.psp_reference.to_string(),
         item.event_code.as_str().to_owned(),
         item.success,
     )
@@ -213,13 +213,13 @@ fn plan(seed: u64) -> Plan {
                 code,
             );
             if code != "AUTHORISATION" {
-                item.original_reference = pay.clone();
+                item.original_reference = pay.clone().into();
             }
             item.success = success;
             item.merchant_account_code = "ShopECOM".into();
-            item.merchant_reference = reference.clone();
+            item.merchant_reference = reference.clone().into();
             item.amount = Some(Amount::new(value, "EUR"));
-            item.event_date = format!("2026-03-06T10:{:02}:00+01:00", j);
+            item.event_date = format!("2026-03-06T10:{:02}:00+01:00", j).into();
             item.payment_method = "visa".into();
             if code == "AUTHORISATION" && !success {
                 item.reason = "Refused".into();
@@ -272,8 +272,8 @@ fn plan(seed: u64) -> Plan {
                 // The dispute's two notifications share their pspReference.
                 let mut notice = note(3, "NOTIFICATION_OF_CHARGEBACK", true, value);
                 let mut chargeback = note(4, "CHARGEBACK", true, value);
-                notice.psp_reference = psp(3);
-                chargeback.psp_reference = psp(3);
+                notice.psp_reference = psp(3).into();
+                chargeback.psp_reference = psp(3).into();
                 (
                     vec![auth, capture, notice, chargeback],
                     expected(PaymentStatus::ChargedBack, Some(value), value, 0, value, 0),
@@ -281,7 +281,7 @@ fn plan(seed: u64) -> Plan {
             }
             7 => {
                 let mut failed = note(2, "CAPTURE_FAILED", true, value);
-                failed.psp_reference = psp(1);
+                failed.psp_reference = psp(1).into();
                 (
                     vec![auth, capture, failed],
                     expected(PaymentStatus::Authorised, Some(value), 0, 0, 0, 1),
@@ -340,7 +340,8 @@ fn plan(seed: u64) -> Plan {
         item.merchant_account_code = "ShopECOM".into();
         item.reason = format!(
             "https://ca-test.adyen.com/reports/download/settlement_detail_report_batch_{n}.csv"
-        );
+        )
+        .into();
         item.event_date = "2026-03-06T11:00:00+01:00".into();
         key.sign_item_in_place(&mut item);
         assert!(notifications

@@ -40,15 +40,16 @@ fn key() -> HmacKey {
 
 fn authorisation(psp: &str, order: &str) -> NotificationRequestItem {
     let mut item = NotificationRequestItem::new(psp, "AUTHORISATION");
-    item.merchant_reference = order.to_owned();
-    item.merchant_account_code = "ShopECOM".to_owned();
+    item.merchant_reference = order.into();
+    item.merchant_account_code = "ShopECOM".into();
     item.amount = Some(Amount::new(2500, "EUR"));
     item
 }
 
 fn report(name: &str) -> NotificationRequestItem {
     let mut item = NotificationRequestItem::new(name, "REPORT_AVAILABLE");
-    item.reason = format!("https://ca-test.adyen.com/reports/download/MerchantAccount/Shop/{name}");
+    item.reason =
+        format!("https://ca-test.adyen.com/reports/download/MerchantAccount/Shop/{name}").into();
     item
 }
 
@@ -344,7 +345,7 @@ async fn since_and_all_replay_what_an_older_version_got_wrong(db: &TestDb) {
     deliver(&server, authorisation(FAILING, "ORDER-S-3")).await;
     let mut refund = authorisation(REFUND, "ORDER-S-3");
     refund.event_code = "REFUND".into();
-    refund.original_reference = FAILING.to_owned();
+    refund.original_reference = FAILING.into();
     deliver(&server, refund).await;
     wait_for(&store, Duration::from_secs(10), |s| {
         s.processed == 4 && s.failing == 2

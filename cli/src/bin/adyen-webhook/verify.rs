@@ -173,7 +173,7 @@ fn check(keys: &HmacKeys, body: &[u8], header_signature: Option<&str>) -> Verdic
                 .items
                 .iter()
                 .map(|item| ItemReport {
-                    psp_reference: item.psp_reference.clone(),
+                    psp_reference: item.psp_reference.to_string(),
                     event_code: item.event_code.to_string(),
                     matched: keys
                         .verify_item(item)

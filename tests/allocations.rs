@@ -1,0 +1,90 @@
+//! Allocations per item, counted by a counting global allocator: parsing a request held in
+//! `Bytes` and verifying every item takes at most three allocations on a one-item body (the
+//! items' vector, the item's `operations` and `additionalData` vectors; strings share the body),
+//! and at most 3.25 an item on the project's workload, whose strings with escapes cost more.
+//! Counts are deterministic: no timing involved, so the bounds are exact guards.
+//!
+//! `cargo test --test allocations -- --nocapture` prints the counts.
+
+#[path = "../benches/common/mod.rs"]
+mod workload;
+
+use std::alloc::System;
+
+use bytes::{Bytes, BytesMut};
+use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
+use tower_adyen_webhook::{HmacKey, HmacKeys, NotificationRequest};
+
+#[global_allocator]
+static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+
+/// The allocations `f` makes (and reallocations, which allocate too). The allocator counts every
+/// thread's, so this file holds a single test: nothing else runs while it counts.
+fn allocations(f: impl FnOnce()) -> u64 {
+    let region = Region::new(GLOBAL);
+    f();
+    let change = region.change();
+    (change.allocations + change.reallocations) as u64
+}
+
+/// Parses and verifies `body` as the layer does, the body held in `Bytes`, and drops it all.
+fn parse_and_verify(body: &Bytes, keys: &HmacKeys) -> usize {
+    let request = NotificationRequest::from_bytes(body.clone()).expect("parses");
+    for item in &request.items {
+        keys.verify_item(item).expect("verifies");
+    }
+    request.items.len()
+}
+
+/// Each body in a buffer of its own, as hyper hands one over: a part of its read buffer, already
+/// shared, so that sharing it once more costs no allocation. (A body gathered from several frames
+/// into a `Vec` costs one more allocation a request, when it is first shared.)
+fn received(body: &Bytes) -> Bytes {
+    let mut buffer = BytesMut::with_capacity(body.len() + 64);
+    buffer.extend_from_slice(body);
+    buffer.split().freeze()
+}
+
+#[test]
+fn parse_and_verify_take_at_most_three_allocations_an_item_and_share_the_body() {
+    let cases = workload::valid_cases();
+    let prepared: Vec<(Bytes, HmacKeys)> = cases
+        .iter()
+        .map(|case| {
+            let key: HmacKey = case.key_hex.parse().expect("a valid key");
+            (received(&case.body), key.into())
+        })
+        .collect();
+    let mut items = 0;
+    let count = allocations(|| {
+        for (body, keys) in prepared {
+            items += parse_and_verify(&body, &keys);
+        }
+    });
+    let per_item = count as f64 / items as f64;
+    println!(
+        "workload: {count} allocations for {} requests, {items} items: {per_item:.2} an item",
+        cases.len()
+    );
+    // 3.24 today: a string with escapes costs serde_json's scratch buffer one allocation or
+    // more as it grows, on top of the request's shared buffer for decoded strings. Requests
+    // without escapes take at most three an item.
+    assert!(per_item <= 3.25, "{per_item:.2} allocations an item");
+
+    let one = workload::body_of_items(&cases, 1);
+    let keys: HmacKeys = workload::KEY
+        .parse::<HmacKey>()
+        .expect("a valid key")
+        .into();
+    let body = received(&one);
+    let count = allocations(|| assert_eq!(parse_and_verify(&body, &keys), 1));
+    println!("one-item body: {count} allocations");
+    assert!(count <= 3, "{count} allocations for a one-item body");
+
+    // Strings without escapes are slices of the body, not copies.
+    let request = NotificationRequest::from_bytes(body.clone()).expect("parses");
+    let item = &request.items[0];
+    let inside = |text: &str| body.as_ptr_range().contains(&text.as_ptr());
+    assert!(inside(&item.psp_reference) && inside(&item.merchant_reference));
+    assert!(inside(item.hmac_signature().expect("signed")));
+}
