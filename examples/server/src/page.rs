@@ -397,6 +397,8 @@ struct KeyRow {
     position: usize,
     kcv: String,
     last_verified: String,
+    last_verified_ago: Option<String>,
+    /// The day.
     first_configured: String,
     /// `in use`, `unused` or `never used`.
     state: &'static str,
@@ -414,11 +416,16 @@ impl KeyRow {
             setting: key.setting,
             position: key.position,
             kcv: key.kcv.clone(),
-            last_verified: key.last_verified_at.map_or_else(
-                || "never".to_owned(),
-                |at| format!("{} ({} ago)", short_time(at), age((now - at).max(0))),
-            ),
-            first_configured: short_time(key.first_configured_at),
+            last_verified: key
+                .last_verified_at
+                .map_or_else(|| "never".to_owned(), short_time),
+            last_verified_ago: key
+                .last_verified_at
+                .map(|at| format!("{} ago", age((now - at).max(0)))),
+            first_configured: short_time(key.first_configured_at)
+                .get(..10)
+                .unwrap_or_default()
+                .to_owned(),
             state,
             tone,
         }
@@ -447,10 +454,14 @@ impl From<&Delivery> for DeliveryRow {
         let items = match (delivery.items, delivery.rejected_items) {
             (0, _) => String::new(),
             (items, 0) => items.to_string(),
-            (items, rejected) => format!("{items} ({rejected} rejected)"),
+            (items, rejected) => format!("{items}, {rejected} bad"),
         };
         Self {
-            at: short_time(delivery.at),
+            // Since the start: the time of day is enough.
+            at: short_time(delivery.at)
+                .get(11..)
+                .unwrap_or_default()
+                .to_owned(),
             route: delivery.route,
             outcome: delivery.outcome,
             tone,
