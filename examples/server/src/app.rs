@@ -23,7 +23,7 @@
 //! | `GET /api/events/{id}` | one of them, with its body exactly as received |
 //! | `GET /metrics` | counters and gauges in Prometheus' text format: see [`observe`] |
 //! | `GET /ready` | `200` when the database answers and the worker shows signs of life, else `503`; a JSON body with each check |
-//! | `GET /api/keys` | each configured HMAC key: its route, position, check value, first configuration, last verification, and whether it is unused: see [`keys`](crate::keys) |
+//! | `GET /api/keys` | each configured HMAC key: its route, position, check value, first configuration, last verification, and whether it is unused: see [`keys`] |
 //! | `GET /?before=ID` | the operator page: counters, failing and dead-lettered notifications with requeue buttons, keys, latest deliveries, notifications and payments: see [`page`] |
 //! | `POST /notifications/{id}/requeue` | the page's requeue button: requeues, then `303` back to the page |
 //! | `POST /notifications/requeue-dead` | the page's "requeue all dead-lettered" button, likewise |
