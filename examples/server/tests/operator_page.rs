@@ -22,6 +22,9 @@ use support::process::{
 };
 use tower_adyen_webhook::{Amount, HmacKey, NotificationRequestItem};
 
+/// The previous key of a rotation, which still signs some deliveries.
+const PREVIOUS_KEY: &str = "11727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB2";
+
 /// Signs the forged delivery: not a key the server knows.
 const FORGER_KEY: &str = "DFB1EB5485895CFA84146406857104ABB4CBCABDC8AAF103A624C8F6A3EAAB00";
 
@@ -91,6 +94,7 @@ fn an_operator_sees_what_failed_and_requeues_it() {
     let launch = Launch::new();
     let fail = launch.dir().join("business-logic-is-broken");
     let mut server = launch
+        .env("ADYEN_HMAC_KEY", &format!("{KEY},{PREVIOUS_KEY}"))
         .env(FAIL_WHILE_FILE_EXISTS, &fail.display().to_string())
         // Dead-lettered at the first failure: the button has something to do at once.
         .env("WORKER_MAX_ATTEMPTS", "1")
@@ -130,7 +134,18 @@ fn an_operator_sees_what_failed_and_requeues_it() {
     forger.sign_item_in_place(&mut forged);
     let answer = post_webhook(server.addr(), body(false, vec![forged]).as_bytes());
     assert_eq!(answer.status, 401, "{answer:?}");
-    for psp in ["8800000000000001", "8800000000000002", "8800000000000003"] {
+    // A delivery Adyen signed before the rotation reached it.
+    let previous: HmacKey = PREVIOUS_KEY.parse().unwrap();
+    let mut late = item("8800000000000005", "AUTHORISATION", "ORDER-1005", 850);
+    previous.sign_item_in_place(&mut late);
+    let answer = post_webhook(server.addr(), body(false, vec![late]).as_bytes());
+    assert_eq!(answer.status, 200, "{answer:?}");
+    for psp in [
+        "8800000000000001",
+        "8800000000000002",
+        "8800000000000003",
+        "8800000000000005",
+    ] {
         wait_for_state(&server, psp, "processed");
     }
     wait_for_state(&server, "8800000000000011", "processed");
@@ -151,7 +166,7 @@ fn an_operator_sees_what_failed_and_requeues_it() {
         let card = browser.find(&format!("[data-counter=\"{label}\"] .value"));
         browser.text(&card)
     };
-    assert_eq!(counter("Stored"), "5");
+    assert_eq!(counter("Stored"), "6");
     assert_eq!(counter("Duplicates"), "1");
     assert_eq!(counter("Dead"), "1");
     assert_eq!(counter("Failing"), "0");
@@ -172,16 +187,23 @@ fn an_operator_sees_what_failed_and_requeues_it() {
 
     // Every notification, with its state.
     let rows = browser.find_all("#notifications tbody tr");
-    assert_eq!(rows.len(), 5);
+    assert_eq!(rows.len(), 6);
     let states: Vec<String> = rows
         .iter()
         .map(|row| browser.attribute(row, "data-state").unwrap_or_default())
         .collect();
     assert_eq!(
         states,
-        ["dead", "processed", "processed", "processed", "processed"]
+        [
+            "dead",
+            "processed",
+            "processed",
+            "processed",
+            "processed",
+            "processed"
+        ]
     );
-    let capture_row = browser.text(&rows[1]);
+    let capture_row = browser.text(&rows[2]);
     assert!(
         capture_row.contains("CAPTURE") && capture_row.contains("EUR 19.99"),
         "{capture_row}"
@@ -204,15 +226,20 @@ fn an_operator_sees_what_failed_and_requeues_it() {
     assert!(payments.contains("captured"), "{payments}");
     assert!(payments.contains("refused"), "{payments}");
     let kcv = KEY.parse::<HmacKey>().unwrap().check_value().to_owned();
-    let key = browser.text(&browser.find(&format!("#keys tr[data-kcv=\"{kcv}\"]")));
-    assert!(key.contains("in use"), "{key}");
-    assert!(key.contains("ADYEN_HMAC_KEY"), "{key}");
+    for (position, kcv) in [("1 current", kcv.as_str()), ("2", previous.check_value())] {
+        let key = browser.text(&browser.find(&format!("#keys tr[data-kcv=\"{kcv}\"]")));
+        assert!(key.contains("in use"), "{key}");
+        assert!(key.contains(&format!("ADYEN_HMAC_KEY {position}")), "{key}");
+    }
     let forged = browser.find_all("#deliveries tr[data-outcome=\"unauthorized\"]");
     assert_eq!(forged.len(), 1);
     assert!(browser.text(&forged[0]).contains("signature_mismatch"));
     let accepted = browser.find_all("#deliveries tr[data-outcome=\"accepted\"]");
-    assert_eq!(accepted.len(), 6);
+    assert_eq!(accepted.len(), 7);
     assert!(browser.text(&accepted[0]).contains(&kcv));
+    assert!(accepted
+        .iter()
+        .any(|row| browser.text(row).contains(previous.check_value())));
     screenshot(&browser, "operator-page-busy.png");
 
     // The fix is deployed; the operator presses the button.
