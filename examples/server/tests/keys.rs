@@ -151,7 +151,52 @@ async fn rotation_shows_each_key_s_last_use(db: &TestDb) {
     server.shutdown().await.unwrap();
 }
 
-on_both_databases!(rotation_shows_each_key_s_last_use);
+/// A key's use that cannot be written is never Adyen's problem: the webhook is stored and
+/// acknowledged as usual, and `GET /api/keys` answers `503` rather than a wrong view.
+async fn a_failed_key_write_fails_no_webhook(db: &TestDb) {
+    let new: HmacKey = NEW_KEY.parse().unwrap();
+    let mut config = config(db, HmacKeys::new(new.clone()), None);
+    config.key_watch = KeyWatchConfig {
+        flush_interval: Duration::from_millis(20),
+        ..KeyWatchConfig::default()
+    };
+    let server = start(&config, Recording::default(), fast_worker()).await;
+    let pool = server.store().pool();
+    sqlx::Executor::execute(pool, "ALTER TABLE key_usage RENAME TO key_usage_away")
+        .await
+        .unwrap();
+    let url = server.url(WEBHOOK_PATH);
+    for psp in ["8800000000000201", "8800000000000202"] {
+        assert_eq!(post(&url, &signed(&new, psp), None).await.status, 200);
+        // A flush or two fails meanwhile.
+        tokio::time::sleep(Duration::from_millis(60)).await;
+    }
+    assert_eq!(server.store().stats().await.unwrap().notifications, 2);
+    assert_eq!(get(&server.admin_url("/api/keys"), None).await.status, 503);
+    sqlx::Executor::execute(pool, "ALTER TABLE key_usage_away RENAME TO key_usage")
+        .await
+        .unwrap();
+    // Written at the next flush once the table is back.
+    let began = std::time::Instant::now();
+    while server
+        .store()
+        .key_records()
+        .await
+        .unwrap()
+        .first()
+        .and_then(|record| record.last_verified_at)
+        .is_none()
+    {
+        assert!(began.elapsed() < Duration::from_secs(10));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    server.shutdown().await.unwrap();
+}
+
+on_both_databases!(
+    rotation_shows_each_key_s_last_use,
+    a_failed_key_write_fails_no_webhook
+);
 
 /// A key whose last use the store dates from eight days ago, and one configured eight days ago
 /// that never verified anything, are named at start with what to do; the key in use is not.

@@ -386,3 +386,46 @@ fn the_page_is_guarded_like_the_api() {
     assert_eq!(echoed.status, 200);
     assert!(!echoed.body.contains("<script>") && !echoed.body.contains("Requeued"));
 }
+
+/// The page lists the latest notifications a page at a time: the newest 50, then a link to the
+/// older ones.
+#[test]
+fn the_page_shows_the_latest_notifications_a_page_at_a_time() {
+    let server = Launch::new().start();
+    let items = (0..55)
+        .map(|n| {
+            item(
+                &format!("88000000000{n:05}"),
+                "AUTHORISATION",
+                "ORDER-PAGED",
+                100,
+            )
+        })
+        .collect();
+    assert_eq!(delivery(&server, false, items).status, 200);
+    let rows = |body: &str| {
+        let table = body
+            .split("<table id=\"notifications\">")
+            .nth(1)
+            .expect("the notifications table")
+            .split("</table>")
+            .next()
+            .unwrap()
+            .to_owned();
+        table.matches("<tr data-id=").count()
+    };
+    let first = get(server.admin_addr(), "/");
+    assert_eq!(first.status, 200);
+    assert_eq!(rows(&first.body), 50);
+    let older = first
+        .body
+        .split("href=\"/?before=")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a link to the older notifications")
+        .to_owned();
+    let second = get(server.admin_addr(), &format!("/?before={older}"));
+    assert_eq!(rows(&second.body), 5);
+    assert!(!second.body.contains("id=\"older\""));
+    assert!(second.body.contains("Newest"));
+}
