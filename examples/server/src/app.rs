@@ -884,6 +884,8 @@ async fn list_keys(State(state): State<AppState>) -> Result<Response, Response> 
 struct PageParams {
     before: Option<i64>,
     requeued: Option<String>,
+    /// A notification the button could not requeue (processed meanwhile, or unknown).
+    unchanged: Option<i64>,
 }
 
 /// `GET /`: the operator page.
@@ -925,6 +927,9 @@ async fn operator_page(
             .ok()
             .map(|id| format!("notification {id}")),
     });
+    let unchanged = params.unchanged.map(|id| {
+        format!("Notification {id} was not requeued: it is processed, ignored or unknown.")
+    });
     let html = page::render(&PageData {
         stats: &stats,
         failing: &failing,
@@ -935,6 +940,7 @@ async fn operator_page(
         unused_days: state.unused_after.as_secs() / 86_400,
         deliveries: &deliveries,
         requeued,
+        unchanged,
         environment: state.guards.environment.as_str(),
         webhook_path: WEBHOOK_PATH,
     })
@@ -963,11 +969,12 @@ async fn requeue_form(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Response, Response> {
-    if state.store.requeue(id).await.map_err(unavailable)? {
-        tracing::info!(notification = id, "requeued by an operator, from the page");
-        state.wake.notify_one();
+    if !state.store.requeue(id).await.map_err(unavailable)? {
+        // Processed meanwhile (a second press, a stale page): the page says so.
+        return Ok(see_other(&format!("/?unchanged={id}#attention")));
     }
-    // Already processed (a second press, a stale page): the page shows where it stands.
+    tracing::info!(notification = id, "requeued by an operator, from the page");
+    state.wake.notify_one();
     Ok(see_other(&format!("/?requeued={id}#attention")))
 }
 

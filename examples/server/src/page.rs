@@ -150,6 +150,8 @@ pub struct PageData<'a> {
     pub deliveries: &'a [Delivery],
     /// A notification just requeued (the page's `requeued` query), to say so.
     pub requeued: Option<String>,
+    /// What a button could not do, to say so.
+    pub unchanged: Option<String>,
     /// `test` or `live`.
     pub environment: &'static str,
     /// The webhook listener's URL path for standard notifications.
@@ -221,6 +223,7 @@ pub fn render(data: &PageData<'_>) -> Result<String, askama::Error> {
         unused_days: data.unused_days,
         deliveries: data.deliveries.iter().map(DeliveryRow::from).collect(),
         requeued: data.requeued.clone(),
+        unchanged: data.unchanged.clone(),
         webhook_path: data.webhook_path,
         events: stats.events,
     };
@@ -252,6 +255,7 @@ struct OperatorPage {
     unused_days: u64,
     deliveries: Vec<DeliveryRow>,
     requeued: Option<String>,
+    unchanged: Option<String>,
     webhook_path: &'static str,
     events: i64,
 }

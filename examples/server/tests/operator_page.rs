@@ -381,6 +381,25 @@ fn the_page_is_guarded_like_the_api() {
     assert!(server
         .stderr()
         .contains("requeued by an operator, from the page"));
+    // An id with nothing to requeue: said, not pretended.
+    let pressed = http(
+        admin,
+        Head::new("POST", "/notifications/999/requeue")
+            .header(auth.0, auth.1)
+            .header("Sec-Fetch-Site", "same-origin"),
+        b"",
+    );
+    assert_eq!(pressed.status, 303);
+    assert_eq!(
+        pressed.header("location"),
+        Some("/?unchanged=999#attention")
+    );
+    let said = api("/?unchanged=999");
+    assert!(
+        said.body.contains("Notification 999 was not requeued"),
+        "{}",
+        said.body
+    );
     // The page echoes nothing but a number from its URL.
     let echoed = api("/?requeued=%3Cscript%3E");
     assert_eq!(echoed.status, 200);
