@@ -7,6 +7,13 @@
 //!   `verify` bench).
 //! - `one_item`, `six_items`: single bodies of one and six workload items signed with one key,
 //!   beside `floor_one_item` and `floor_six_items`, the floor for the same bytes.
+//! - `header/layer`: the header-signed layer (`VerifyWebhook::hmac_header`: the `HmacSignature`
+//!   header over the raw bytes, then the body parsed into a `serde_json::Value` for
+//!   `SignedWebhook`) on every body of the header-signed workload (`common::header_signed_bodies`:
+//!   Adyen's spec examples and its libraries' test bodies), beside `header/floor`, one
+//!   HMAC-SHA256 over each body from a precomputed key state plus serde_json into `IgnoredAny`.
+//!   Every verdict is checked first: each body is accepted, and refused once tampered with and
+//!   once with another body's signature.
 
 mod common;
 
@@ -168,6 +175,88 @@ fn benches(c: &mut Criterion) {
         });
     }
     group.finish();
+    header_signed(c);
+}
+
+/// The header-signed layer and its floor; see the module docs.
+fn header_signed(c: &mut Criterion) {
+    let cases = common::header_signed_bodies();
+    let prepared: Vec<_> = cases
+        .iter()
+        .map(|case| {
+            let key: HmacKey = case.key_hex.parse().expect("a valid key");
+            let mac = Hmac::<Sha256>::new_from_slice(&common::key_bytes(&case.key_hex))
+                .expect("any length");
+            (VerifyWebhook::hmac_header(Handler, key), case, mac)
+        })
+        .collect();
+    let status = |service: &VerifyWebhook<Handler>, body: &Bytes, signature: &str| {
+        header_call(service, body, signature).status()
+    };
+    for (i, (service, case, _)) in prepared.iter().enumerate() {
+        assert_eq!(
+            status(service, &case.body, &case.signature),
+            StatusCode::OK,
+            "{}",
+            case.name
+        );
+        let mut tampered = case.body.to_vec();
+        tampered.push(b' ');
+        let tampered = Bytes::from(tampered);
+        assert_eq!(
+            status(service, &tampered, &case.signature),
+            StatusCode::UNAUTHORIZED,
+            "{}, tampered",
+            case.name
+        );
+        let other = &cases[(i + 1) % cases.len()].signature;
+        assert_eq!(
+            status(service, &case.body, other),
+            StatusCode::UNAUTHORIZED,
+            "{}, another body's signature",
+            case.name
+        );
+    }
+
+    let mut group = c.benchmark_group("header");
+    group.throughput(Throughput::Elements(cases.len() as u64));
+    group.bench_function("layer", |b| {
+        b.iter(|| {
+            for (service, case, _) in &prepared {
+                let response = header_call(service, &case.body, &case.signature);
+                assert_eq!(response.status(), StatusCode::OK);
+                black_box(response);
+            }
+        })
+    });
+    group.bench_function("floor", |b| {
+        b.iter(|| {
+            for (_, case, mac) in &prepared {
+                let _: IgnoredAny = serde_json::from_slice(&case.body).expect("JSON");
+                black_box(mac.clone().chain_update(&case.body).finalize());
+            }
+        })
+    });
+    group.finish();
+}
+
+/// One header-signed request through a fresh clone of `service`.
+fn header_call(
+    service: &VerifyWebhook<Handler>,
+    body: &Bytes,
+    signature: &str,
+) -> Response<tower_adyen_webhook::ResponseBody<String>> {
+    let request = Request::post("/webhook")
+        .header(CONTENT_LENGTH, body.len())
+        .header("HmacSignature", signature)
+        .body(Full::new(body.clone()))
+        .expect("a valid request");
+    service
+        .clone()
+        .oneshot(request)
+        .now_or_never()
+        .expect("nothing to wait for")
+        .expect("infallible")
 }
 
 criterion_group!(layer, benches);

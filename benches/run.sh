@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
 # Runs every benchmark of the crate and prints one table: the floor, the crate's parse + verify,
-# the whole layer, Adyen's official Python, Node, Java and Go libraries on the same bodies, and an axum
-# server with and without the layer (and with parse + verify written in its handler instead) under
-# wrk on loopback, plus floods of over-limit bodies.
+# the whole layer, the header-signed layer and its floor, Adyen's official Python, Node, Java and
+# Go libraries on the same bodies (standard and header-signed), an axum server with and without
+# the layer (and with parse + verify written in its handler instead) under wrk on loopback,
+# floods of over-limit bodies, the instruction counts with the guard's verdict
+# (benches/instructions/check.sh), the allocation counts of benches/allocations.rs when there is
+# one, and every target met or missed.
 #
 # Usage: benches/run.sh [--quick]
 #
 #   --quick   shorter runs (criterion 1 s warm-up + 3 s, 5 s of load), for a look while iterating
 #
-# Installs what it needs and is missing: wrk (Debian's package, through apt-get) and, through
+# Installs what it needs and is missing: wrk (Debian's package, through apt-get), valgrind and
+# gungraun-runner (benches/instructions/install.sh) and, through
 # benches/official/run.sh, a JDK, Go and three jars (Debian's packages) and Adyen's libraries in a
 # temporary directory. Traffic goes to 127.0.0.1
 # only; every load is bounded in time and in requests; every server started is stopped.
 #
 # Environment: CARGO_TARGET_DIR (default: target/), E2E_SECONDS (default 10), E2E_ROUNDS
-# (default 3), E2E_CONNECTIONS (default 32), FLOOD_CONNECTIONS (default 64), BENCH_SECONDS (the
+# (default 3), E2E_CONNECTIONS (default 32), FLOOD_CONNECTIONS (default 64), FLOOD_ROUNDS (default
+# 3), BENCH_SECONDS (the
 # official libraries' timed runs, default 2.5), BENCH_WARMUP_SECONDS (the Java library's shortest
 # warm-up, default 3).
 set -euo pipefail
@@ -36,10 +41,12 @@ if [[ "${1:-}" == "--quick" ]]; then
   criterion_args=(--warm-up-time 1 --measurement-time 3)
   e2e_seconds="${E2E_SECONDS:-5}"
   rounds="${E2E_ROUNDS:-1}"
+  flood_rounds="${FLOOD_ROUNDS:-1}"
   export BENCH_SECONDS="${BENCH_SECONDS:-1}"
 elif [[ -n "${1:-}" ]]; then
   die "usage: benches/run.sh [--quick]"
 fi
+flood_rounds="${flood_rounds:-${FLOOD_ROUNDS:-3}}"
 connections="${E2E_CONNECTIONS:-32}"
 flood_connections="${FLOOD_CONNECTIONS:-64}"
 limit=$((256 * 1024))      # the layer's default body limit
@@ -79,6 +86,25 @@ cargo bench --bench verify -- "${criterion_args[@]}" >"$tmp/verify.log" 2>&1 \
 say "criterion: the whole layer"
 cargo bench --bench layer -- "${criterion_args[@]}" >"$tmp/layer.log" 2>&1 \
   || { cat "$tmp/layer.log" >&2; die "cargo bench --bench layer failed"; }
+
+# Instruction counts, and the guard's verdict on them against the committed baseline (a failing
+# guard is reported in the table, it does not stop the run).
+say "instruction counts (callgrind), and the guard"
+"$root/benches/instructions/install.sh" || die "could not install valgrind and gungraun-runner"
+guard="$(INSTRUCTIONS_OUT="$tmp/instructions.json" "$root/benches/instructions/check.sh" 2>"$tmp/guard.err" \
+  | tee "$tmp/guard.log" | tail -n 1)" || true
+cat "$tmp/guard.log" >&2
+[[ -s "$tmp/instructions.json" ]] || { cat "$tmp/guard.err" >&2; die "benches/instructions/check.sh measured nothing"; }
+
+# Allocations per item: a bench target named `allocations` (benches/allocations.rs), when there
+# is one, prints JSON lines {"name": ..., "allocations_per_item": N} on stdout, one a figure;
+# every other line of its output is ignored.
+: >"$tmp/allocations.jsonl"
+if [[ -f "$root/benches/allocations.rs" ]]; then
+  say "allocations per item"
+  cargo bench --quiet --bench allocations 2>"$tmp/allocations.err" | grep '^{' >"$tmp/allocations.jsonl" \
+    || { cat "$tmp/allocations.err" >&2; die "cargo bench --bench allocations failed"; }
+fi
 
 say "Adyen's official libraries"
 "$root/benches/official/run.sh" >"$tmp/official.jsonl" || die "benches/official/run.sh failed"
@@ -156,11 +182,14 @@ for round in $(seq "$rounds"); do
 done
 # Floods of over-limit bodies: the layered server, and the same server draining the bodies
 # without keeping them (hyper's own buffers), so that the layer's share of the memory shows.
-for flood in length chunked; do
-  for mode in drain layered; do
-    say "flood: over-limit bodies ($flood), $mode server"
-    start_server "$mode" "$limit"
-    load "flood_${flood}_$mode" "$flood" "$flood_connections"
+# Several rounds, each drain then layered, since peak RSS moves with the allocator's luck.
+for round in $(seq "$flood_rounds"); do
+  for flood in length chunked; do
+    for mode in drain layered; do
+      say "flood: over-limit bodies ($flood), $mode server, round $round of $flood_rounds"
+      start_server "$mode" "$limit"
+      load "flood_${flood}_$mode" "$flood" "$flood_connections"
+    done
   done
 done
 
@@ -168,9 +197,12 @@ done
 # The raw results are kept beside criterion's, so the table can be printed again.
 results="$CARGO_TARGET_DIR/bench-results"
 mkdir -p "$results"
-cp "$tmp/official.jsonl" "$tmp/e2e.jsonl" "$results/"
+cp "$tmp/official.jsonl" "$tmp/e2e.jsonl" "$tmp/instructions.json" "$tmp/allocations.jsonl" \
+  "$results/"
 python3 "$root/benches/table.py" \
   --criterion "$CARGO_TARGET_DIR/criterion" \
   --official "$results/official.jsonl" \
   --e2e "$results/e2e.jsonl" \
+  --instructions "$results/instructions.json" --guard "$guard" \
+  --allocations "$results/allocations.jsonl" \
   --limit "$limit" --over "$over" --seconds "$e2e_seconds"

@@ -48,6 +48,9 @@ def main():
     parser.add_argument("--limit", type=int, required=True)
     parser.add_argument("--over", type=int, required=True)
     parser.add_argument("--seconds", type=int, required=True)
+    parser.add_argument("--instructions", help="counts.py's JSON: {benchmark: instructions}")
+    parser.add_argument("--guard", help="the guard's last line (benches/instructions/check.sh)")
+    parser.add_argument("--allocations", help="JSON lines of an allocation-counting bench")
     args = parser.parse_args()
 
     with open(args.official, encoding="utf-8") as f:
@@ -84,15 +87,19 @@ def main():
     for name, n in (("one_item", 1), ("six_items", 6)):
         t = crit("layer", name)
         f = crit("layer", f"floor_{name}")
-        row(f"whole layer, one {n}-item body (floor for it: {ns(f)})", ns(t), ns(t / n),
-            f"{t / f:.2f} x floor")
+        if n == 1:
+            row(f"whole layer, one {n}-item body (floor for it: {ns(f)})", ns(t), ns(t / n),
+                f"layer/floor **{t / f:.2f}**", "≤ 2", check(t / f <= 2))
+        else:
+            row(f"whole layer, one {n}-item body (floor for it: {ns(f)})", ns(t), ns(t / n),
+                f"{t / f:.2f} x floor")
 
     crate_item = crate / items
     # Each official library on the same bodies: what it takes to parse and verify them, per item,
     # against the crate. A runtime missing from the results (an older official.jsonl) is left out.
     peers = (
         ("python", "Python", "parse + verify every item", 15),
-        ("node", "Node", "parse + verify every item", 6),
+        ("node", "Node", "parse + verify every item", 5),
         ("java", "Java", "`NotificationRequest.fromJson` (a new Gson a call, as its "
          "`WebhookHandler` parses) + `HMACValidator.validateHMAC` on every item", 20),
         ("java_shared_gson", "Java", "the same with one Gson shared by every call", None),
@@ -110,17 +117,31 @@ def main():
         else:
             row(f"{name}: {library}, {what}", ns(r["ns_per_request"]), ns(r["ns_per_item"]),
                 f"{name}/crate **{ratio:.1f}**", f"≥ {target}", check(ratio >= target))
-    # Header-signed bodies (tests/data/header-signed.jsonl, valid lines): verification of the raw
-    # body only. Only the Java and Go benchmarks have this mode, and the crate has no criterion
-    # figure for it yet, so these rows carry no ratio.
-    for runtime, name, what in (
-            ("java_header", "Java", "`HMACValidator.validateHMAC(signature, key, payload)`"),
-            ("go_header", "Go", "`hmacvalidator.ValidateHmacPayload`")):
-        if runtime not in official:
-            continue
-        r = official[runtime]
-        row(f"{name}: {r['library']}, {what} on each of {r['requests']} valid header-signed "
-            f"bodies (no parse)", ns(r["ns_per_request"]), "")
+    # Header-signed bodies (common::header_signed_bodies, header_workload.py): the layer against
+    # its floor, and each library's header validator on the same bodies (verification only: the
+    # libraries leave the parse to the application, the layer also parses into a Value).
+    header_layer = crit("header", "layer")
+    header_floor = crit("header", "floor")
+    bodies = next((r["requests"] for k, r in official.items() if k.endswith("_header")), None)
+    if bodies:
+        row(f"header-signed floor: one HMAC-SHA256 over the body (key state precomputed) + "
+            f"serde_json into IgnoredAny, each of {bodies} bodies", ns(header_floor / bodies), "",
+            "1.00")
+        layer_body = header_layer / bodies
+        row("header-signed layer (`VerifyWebhook::hmac_header` through `oneshot`: the "
+            "`HmacSignature` header over the raw bytes, then a `serde_json::Value`)",
+            ns(layer_body), "", f"layer/floor **{header_layer / header_floor:.2f}**")
+        for runtime, name, what in (
+                ("python_header", "Python", "`Adyen.util.is_valid_hmac_payload`"),
+                ("node_header", "Node", "`hmacValidator.validateHMACSignature`"),
+                ("java_header", "Java", "`HMACValidator.validateHMAC(signature, key, payload)`"),
+                ("go_header", "Go", "`hmacvalidator.ValidateHmacPayload`")):
+            if runtime not in official:
+                continue
+            r = official[runtime]
+            row(f"header-signed, {name}: {r['library']}, {what} on each body (verification "
+                f"only, no parse)", ns(r["ns_per_request"]), "",
+                f"{name}/layer {r['ns_per_request'] / layer_body:.1f}")
 
     def median(values):
         values = sorted(values)
@@ -156,30 +177,78 @@ def main():
             f"{len(runs)} x {args.seconds} s, {runs[0]['connections']} connections")
     row(described["bare"], ns(1e9 / servers["bare"]), "")
     ratio = servers["layered"] / servers["bare"]
+    # What parsing and verifying costs at the least (the floor, per request) on top of a bare
+    # request's server CPU: no implementation that does the work keeps more of the bare
+    # server's throughput than this.
+    cap = cpu["bare"] / (cpu["bare"] + floor / requests)
     row(described["layered"], ns(1e9 / servers["layered"]), "",
-        f"layered/bare **{ratio:.2f}** (bare/layered {1 / ratio:.2f}); CPU a request "
-        f"layered/bare {cpu['layered'] / cpu['bare']:.2f}", "≥ 0.9", check(ratio >= 0.9))
+        f"layered/bare **{ratio:.2f}** (physical cap {cap:.2f}: bare CPU a request over bare + "
+        f"floor); CPU a request layered/bare {cpu['layered'] / cpu['bare']:.2f}")
+    inline = servers["layered"] / servers["inline"]
     row(described["inline"], ns(1e9 / servers["inline"]), "",
-        f"layered/inline {servers['layered'] / servers['inline']:.2f}")
+        f"layered/inline **{inline:.2f}**", "≥ 0.97", check(inline >= 0.97))
 
     for flood in ("length", "chunked"):
-        layered = next(r for r in e2e if r["name"] == f"flood_{flood}_layered")
-        drain = next(r for r in e2e if r["name"] == f"flood_{flood}_drain")
+        layered_runs = [r for r in e2e if r["name"] == f"flood_{flood}_layered"]
+        drain_runs = [r for r in e2e if r["name"] == f"flood_{flood}_drain"]
+        # One share a round: the layered server against the draining server of the same round.
+        shares = [max(0.0, (layered["peak_rss_kib"] - drain["peak_rss_kib"]) / 1024)
+                  for layered, drain in zip(layered_runs, drain_runs)]
+        layered = max(layered_runs, key=lambda r: r["peak_rss_kib"])
         w = layered["wrk"]
         connections = layered["connections"]
         bound = connections * args.limit / 2**20
         how = "with Content-Length" if flood == "length" else "chunked, no Content-Length"
         rss = layered["peak_rss_kib"] / 1024
-        base = drain["peak_rss_kib"] / 1024
-        # What the layer holds beyond the server's own buffers. With Content-Length the layer
-        # answers from the header and reads nothing, so it is below the draining server.
-        share = max(0.0, rss - base)
+        base = max(r["peak_rss_kib"] for r in drain_runs) / 1024
+        # Met only with a margin in every round: a share within 10% of the bound is within what
+        # the machine's allocator does from run to run, not a result.
+        margin = 0.9 * bound
+        worst = max(shares)
+        if worst <= margin:
+            verdict = "met"
+        else:
+            verdict = (f"**missed**: {worst:.1f} MiB in the worst of {len(shares)} rounds, over "
+                       f"{margin:.1f} MiB (the bound less a 10% margin)")
         row(f"flood of {args.over // 1024} KiB bodies, {how}, {connections} connections, "
             f"limit {args.limit // 1024} KiB: {w['requests']:,} requests, "
             f"{w['errors_status']:,} answered 413; peak RSS {rss:.1f} MiB, against "
-            f"{base:.1f} MiB for the same server reading and dropping the bodies", "", "",
-            f"layer's share **{share:.1f} MiB**",
-            f"≤ {connections} x limit = {bound:.0f} MiB", check(share <= 1.25 * bound))
+            f"{base:.1f} MiB for the same server reading and dropping the bodies "
+            f"({len(shares)} rounds, worst of each)", "", "",
+            "layer's share **" + " / ".join(f"{x:.1f}" for x in shares) + " MiB**",
+            f"≤ {connections} x limit = {bound:.0f} MiB", verdict)
+
+    # Instruction counts (callgrind, benches/instructions.rs): what the machine's load does not
+    # move. The guard compares them with the committed baseline.
+    if args.instructions:
+        with open(args.instructions, encoding="utf-8") as f:
+            counts = json.load(f)
+        count = lambda name: counts.get(name)
+        for what, name, floor_name, n_requests, n_items in (
+                ("parse + verify, the workload", "parse_verify::workload", "floor::workload",
+                 requests, items),
+                ("parse + verify, a 1-item body", "parse_verify::one_item", "floor::one_item", 1, 1),
+                ("whole layer through `oneshot`, a 1-item body", "layer::one_item",
+                 "floor::one_item", 1, 1),
+                ("header-signed layer through `oneshot`, one spec body", "layer::header_signed",
+                 "floor::header_signed", 1, None)):
+            if count(name) is None or count(floor_name) is None:
+                continue
+            row(f"instructions (callgrind), {what}", f"{count(name) / n_requests:,.0f}",
+                f"{count(name) / n_items:,.0f}" if n_items else "",
+                f"{count(name) / count(floor_name):.2f} x floor "
+                f"({count(floor_name) / n_requests:,.0f} a request)")
+        if args.guard:
+            row(f"instruction-count guard (benches/instructions/check.sh): {args.guard}", "", "",
+                "", "≤ +10% over the baseline", check("FAILED" not in args.guard))
+
+    # Allocations per item, from a counting-allocator bench when there is one (see run.sh).
+    if args.allocations and os.path.exists(args.allocations):
+        with open(args.allocations, encoding="utf-8") as f:
+            for r in (json.loads(line) for line in f if line.strip()):
+                per_item = r["allocations_per_item"]
+                row(f"allocations: {r['name']}", "", f"{per_item:g}", "", "≤ 3",
+                    check(per_item <= 3))
 
     print(f"Workload: {requests} valid requests, {items} items (tests/data/notifications.jsonl).")
     print(f"Machine: {machine()}.")

@@ -95,3 +95,59 @@ pub fn resigned_body(case: &Case) -> Bytes {
     }
     body.into()
 }
+
+/// One header-signed body: signed over its bytes, the signature in the `HmacSignature` header.
+pub struct HeaderCase {
+    pub name: String,
+    pub body: Bytes,
+    pub key_hex: String,
+    pub signature: String,
+}
+
+/// The header-signed workload, the same bodies the official libraries' header validators are timed
+/// on (`benches/official/header_workload.py` writes them for those): every example body of Adyen's
+/// specs (`tests/data/adyen/spec-header-signed.jsonl`), signed here with [`KEY`], then the bodies
+/// of Adyen's library tests that those tests validate, with the key and signature they give
+/// (`tests/data/library-header-signed.jsonl`), which check the signing itself.
+pub fn header_signed_bodies() -> Vec<HeaderCase> {
+    let key: HmacKey = KEY.parse().expect("a valid key");
+    let read = |path: &str| -> Vec<Value> {
+        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        text.lines()
+            .filter(|line| !line.trim().is_empty())
+            .map(|line| serde_json::from_str(line).expect("a line is JSON"))
+            .collect()
+    };
+    let text = |case: &Value, field: &str| case[field].as_str().expect(field).to_owned();
+    let spec = read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/adyen/spec-header-signed.jsonl"
+    ));
+    let library = read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/library-header-signed.jsonl"
+    ));
+    let mut cases: Vec<HeaderCase> = spec
+        .iter()
+        .map(|case| {
+            let body = Bytes::from(text(case, "body"));
+            HeaderCase {
+                name: text(case, "name"),
+                signature: key.sign(&body),
+                key_hex: KEY.to_owned(),
+                body,
+            }
+        })
+        .collect();
+    let valid = library
+        .iter()
+        .filter(|case| case["valid"] == Value::Bool(true));
+    cases.extend(valid.map(|case| HeaderCase {
+        name: text(case, "name"),
+        body: Bytes::from(text(case, "body")),
+        key_hex: text(case, "key"),
+        signature: text(case, "signature"),
+    }));
+    assert!(cases.len() > 100, "the header-signed workload is missing");
+    cases
+}

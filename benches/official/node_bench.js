@@ -1,13 +1,19 @@
 // Time Adyen's official Node library (`@adyen/api-library` on npm) verifying HMAC-signed
 // notifications.
 //
-// Usage: node node_bench.js WORKLOAD.jsonl
+// Usage: node node_bench.js WORKLOAD.jsonl [HEADER.jsonl]
 // (run.sh points NODE_PATH at a private install of the library.)
 //
 // Only lines with `"valid": true` are used, so every verification must succeed; a failure aborts
 // the run rather than reporting the speed of an early-exit path. One timed pass parses every body
 // with JSON.parse and verifies every item in it, which is the work a webhook endpoint does per
 // request. Prints a single JSON line to stdout.
+//
+// With HEADER.jsonl (header-signed webhooks: the body's bytes signed, the signature in the
+// HmacSignature header; written by header_workload.py), also times
+// `hmacValidator.validateHMACSignature(key, signature, body)` on its valid lines, after checking
+// the library's verdict on every line, the invalid ones included. The body is given as the string
+// the library documents; that figure is verification only, with no parse.
 //
 // Set BENCH_SECONDS to change the length of the timed run (default 2.5).
 "use strict";
@@ -48,12 +54,63 @@ function runPass(cases) {
   }
 }
 
+// Every line's verdict checked; the valid ones returned.
+function loadHeaders(path) {
+  const lines = fs
+    .readFileSync(path, "utf8")
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => JSON.parse(line));
+  const wrong = lines.filter(
+    (c) => validator.validateHMACSignature(c.key, c.signature, c.body) !== c.valid,
+  );
+  if (wrong.length > 0) {
+    throw new Error(
+      `node, header-signed: wrong verdict on ${wrong.length} lines: ${wrong.slice(0, 5).map((c) => c.name)}`,
+    );
+  }
+  const valid = lines.filter((c) => c.valid);
+  if (valid.length === 0) {
+    throw new Error(`${path}: no lines with valid: true`);
+  }
+  return valid;
+}
+
+function headerPass(cases) {
+  for (const { key, signature, body } of cases) {
+    if (validator.validateHMACSignature(key, signature, body) !== true) {
+      throw new Error("verification failed for a valid header-signed body");
+    }
+  }
+}
+
+// Total ns and iterations of a timed run of `run` over `cases`, sized by a warm-up.
+function timed(run, cases, targetNs) {
+  let warmPasses = 0n;
+  let elapsed;
+  const warmStart = process.hrtime.bigint();
+  do {
+    run(cases);
+    warmPasses += 1n;
+    elapsed = process.hrtime.bigint() - warmStart;
+  } while (elapsed < WARMUP_NS);
+  let iterations = (targetNs * warmPasses) / elapsed;
+  if (iterations < 1n) iterations = 1n;
+  const n = Number(iterations);
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) {
+    run(cases);
+  }
+  return { totalNs: Number(process.hrtime.bigint() - start), n };
+}
+
 function main() {
-  if (process.argv.length !== 3) {
-    console.error("usage: node node_bench.js WORKLOAD.jsonl");
+  if (process.argv.length !== 3 && process.argv.length !== 4) {
+    console.error("usage: node node_bench.js WORKLOAD.jsonl [HEADER.jsonl]");
     process.exit(2);
   }
   const cases = loadValid(process.argv[2]);
+  const headers = process.argv.length === 4 ? loadHeaders(process.argv[3]) : null;
   const requests = cases.length;
   const items = cases.reduce((n, c) => n + JSON.parse(c.body).notificationItems.length, 0);
   const targetNs = BigInt(Math.round(Number(process.env.BENCH_SECONDS || "2.5") * 1e9));
@@ -90,6 +147,18 @@ function main() {
       iterations: n,
     }),
   );
+  if (headers !== null) {
+    const { totalNs, n } = timed(headerPass, headers, targetNs);
+    console.log(
+      JSON.stringify({
+        runtime: "node_header",
+        library: `@adyen/api-library ${version}`,
+        requests: headers.length,
+        ns_per_request: round1(totalNs / (n * headers.length)),
+        iterations: n,
+      }),
+    );
+  }
 }
 
 main();

@@ -2,7 +2,7 @@
 # Time Adyen's official Python, Node, Java and Go libraries on the notification workload, as a
 # baseline for the Rust benchmarks.
 #
-# Usage: benches/official/run.sh [WORKLOAD.jsonl [HEADER.jsonl]]
+# Usage: benches/official/run.sh [WORKLOAD.jsonl]
 #
 # Python's and Node's libraries are installed fresh from their registries into a temporary
 # directory. Java's and Go's cannot be (no Maven repository, no Go module proxy): the few files of
@@ -14,9 +14,12 @@
 # installed beyond those system packages and leaves nothing else behind. stdout gets exactly one
 # JSON line per figure; install and check output goes to stderr.
 #
-# The Java and Go benchmarks first check every verdict of the workload (tampered lines too), and
-# also time their header-signed validators on the valid lines of HEADER.jsonl (default:
-# tests/data/header-signed.jsonl); the Python and Node benchmarks have no header-signed mode.
+# The Java and Go benchmarks first check every verdict of the workload (tampered lines too). All
+# four also time their header-signed validators (the HmacSignature header over the raw body) on
+# the header-signed workload that header_workload.py writes: Adyen's spec example bodies
+# (tests/data/adyen/spec-header-signed.jsonl) signed with one key, and the bodies, keys and
+# signatures of Adyen's library tests (tests/data/library-header-signed.jsonl), after checking
+# each library's verdict on every line, tampered ones included.
 #
 # Environment:
 #   PYTHON           interpreter used to create the virtualenv (default: python3)
@@ -36,9 +39,6 @@ workload="${1:-$script_dir/../../tests/data/notifications.jsonl}"
 [[ -f "$workload" ]] || die "workload not found: $workload"
 # Absolute, so the path stays right whatever directory the benchmarks run from.
 workload="$(cd "$(dirname "$workload")" && pwd)/$(basename "$workload")"
-headers="${2:-$script_dir/../../tests/data/header-signed.jsonl}"
-[[ -f "$headers" ]] || die "header-signed workload not found: $headers"
-headers="$(cd "$(dirname "$headers")" && pwd)/$(basename "$headers")"
 
 python="${PYTHON:-python3}"
 py_spec="${ADYEN_PY_SPEC:-adyen}"
@@ -76,6 +76,11 @@ label() { sed -n 's/^label: *//p' "$1/SOURCE"; }
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
+headers="$tmp/header-signed.jsonl"
+"$python" "$script_dir/header_workload.py" "$script_dir/../../tests/data/adyen/spec-header-signed.jsonl" \
+  "$script_dir/../../tests/data/library-header-signed.jsonl" >"$headers" \
+  || die "could not write the header-signed workload"
+
 echo "run.sh: installing $py_spec into a virtualenv" >&2
 "$python" -m venv "$tmp/venv" >&2 || die "could not create a Python virtualenv with $python"
 "$tmp/venv/bin/python" -m pip install --quiet --disable-pip-version-check "$py_spec" >&2 \
@@ -104,9 +109,9 @@ cp -R "$script_dir/go" "$tmp/go-module"
     go build -trimpath -o "$tmp/go-bench" ./bench
 ) >&2 || die "go build failed"
 
-"$tmp/venv/bin/python" "$script_dir/python_bench.py" "$workload" \
+"$tmp/venv/bin/python" "$script_dir/python_bench.py" "$workload" "$headers" \
   || die "Python benchmark failed"
-NODE_PATH="$tmp/node/node_modules" node "$script_dir/node_bench.js" "$workload" \
+NODE_PATH="$tmp/node/node_modules" node "$script_dir/node_bench.js" "$workload" "$headers" \
   || die "Node benchmark failed"
 ADYEN_LIBRARY="$(label "$script_dir/java")" java -cp "$tmp/java:$classpath" JavaBench \
   "$workload" "$headers" || die "Java benchmark failed"

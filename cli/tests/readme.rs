@@ -65,6 +65,22 @@ const SKIPPED: &[(&str, &str)] = &[
         "needs mirrors of Adyen's repositories",
     ),
     ("benches/run.sh", "benchmarks, minutes long"),
+    (
+        "cargo run -p adyen-webhook-server -- replay --payment ORDER-1 --dry-run",
+        "needs a running server with stored notifications; the server's tests/replay.rs runs it",
+    ),
+    (
+        "cargo run -p adyen-webhook-server -- replay --payment ORDER-1",
+        "needs a running server with stored notifications; the server's tests/replay.rs runs it",
+    ),
+    (
+        "cargo run -p adyen-webhook-server -- replay --since 2026-11-28T00:00:00Z",
+        "needs a running server with stored notifications; the server's tests/replay.rs runs it",
+    ),
+    (
+        "cargo run -p adyen-webhook-server -- replay --all --dry-run",
+        "needs a running server with stored notifications; the server's tests/replay.rs runs it",
+    ),
     ("benches/run.sh --quick", "benchmarks"),
 ];
 

@@ -27,6 +27,7 @@
 //! | `GET /?before=ID` | the operator page: counters, failing and dead-lettered notifications with requeue buttons, keys, latest deliveries, notifications and payments: see [`page`] |
 //! | `POST /notifications/{id}/requeue` | the page's requeue button: requeues, then `303` back to the page |
 //! | `POST /notifications/requeue-dead` | the page's "requeue all dead-lettered" button, likewise |
+//! | `POST /api/replay` | runs the business logic again after a fix: `{"payment": REF}`, `{"since": RFC3339}` or `{"all": true}`, with `"dryRun": true` to write nothing; see [`replay`](crate::replay) |
 //!
 //! It refuses requests whose `Host` is not its own address, `localhost` or a name in
 //! `ADMIN_ALLOWED_HOSTS` (`421`: a web page cannot reach it through DNS rebinding), requires
@@ -62,6 +63,7 @@ use crate::observe;
 use crate::page::{self, PageData, RecentDeliveries};
 use crate::payments::{self, Payment, PaymentStatus};
 use crate::platform;
+use crate::replay::{Replay, ReplayError, ReplayRequest};
 use crate::store::{Authentication, NewEvent, Row, Store, StoredEvent, StoredNotification};
 use crate::time::{now_ms, rfc3339};
 use crate::worker::Heartbeat;
@@ -190,6 +192,7 @@ pub fn admin_router(
         .route("/api/events/{id}", get(event))
         .route("/metrics", get(metrics))
         .route("/ready", get(ready))
+        .route("/api/replay", post(replay))
         .layer(middleware::from_fn_with_state(in_flight, shed_load))
         .layer(middleware::from_fn(refuse_cross_site));
     if let Some(credentials) = &config.admin.basic_auth {
@@ -991,6 +994,53 @@ async fn requeue_dead_form(State(state): State<AppState>) -> Result<Response, Re
 
 fn see_other(location: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
+}
+
+/// `POST /api/replay`: see [`replay`](crate::replay). The replayer comes as an extension, which
+/// [`server::start`](crate::server::start) adds.
+async fn replay(
+    replayer: Option<Extension<Arc<dyn Replay>>>,
+    request: Result<Json<ReplayRequest>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let error = |status, error: String| {
+        (status, Json(serde_json::json!({ "error": error }))).into_response()
+    };
+    let Some(Extension(replayer)) = replayer else {
+        let why = "no worker runs behind this listener".to_owned();
+        return error(StatusCode::SERVICE_UNAVAILABLE, why);
+    };
+    let request = match request {
+        Ok(Json(request)) => request,
+        Err(rejection) => return error(StatusCode::BAD_REQUEST, rejection.body_text()),
+    };
+    let (scope, dry_run) = match request.scope() {
+        Ok(scope) => (scope, request.dry_run),
+        Err(why) => return error(StatusCode::BAD_REQUEST, why),
+    };
+    // A task of its own: a replay that outlasts the request's timeout runs to its end rather than
+    // stop between an effect and its record.
+    match tokio::spawn(replayer.start(scope, dry_run)).await {
+        Ok(Ok(report)) => {
+            tracing::info!(
+                scope = report.scope,
+                dry_run,
+                changes = report.changes.len(),
+                failed = report.failed,
+                "replay requested by an operator"
+            );
+            Json(report).into_response()
+        }
+        Ok(Err(ReplayError::NotFound(reference))) => error(
+            StatusCode::NOT_FOUND,
+            ReplayError::NotFound(reference).to_string(),
+        ),
+        Ok(Err(ReplayError::Store(store))) => unavailable(store),
+        Err(join) => {
+            tracing::error!(error = %join, "the replay did not finish");
+            let why = format!("the replay did not finish: {join}");
+            error(StatusCode::INTERNAL_SERVER_ERROR, why)
+        }
+    }
 }
 
 fn unavailable(error: crate::store::StoreError) -> Response {

@@ -18,7 +18,8 @@
 //! [`server`] wires them together and [`serve`] bounds what each connection may hold; [`demo`]
 //! is the `--demo` mode, which sends the server `adyen_webhook_cli`'s scenarios; [`faults`] is
 //! the fault-injection seam the no-loss test uses; [`observe`] renders `GET /metrics`; [`keys`]
-//! keeps the key-rotation view; [`page`] renders the operator page.
+//! keeps the key-rotation view; [`page`] renders the operator page; [`replay`] runs the business
+//! logic again on stored notifications after a fix.
 
 pub mod app;
 pub mod config;
@@ -29,6 +30,7 @@ pub mod observe;
 pub mod page;
 pub mod payments;
 pub mod platform;
+pub mod replay;
 pub mod serve;
 pub mod server;
 pub mod store;

@@ -2,9 +2,10 @@
 //! flow with nothing configured.
 
 use std::io::{self, IsTerminal as _, Write as _};
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use adyen_webhook_server::config::{
     Config, ConfigError, Environment, Settings, DEFAULT_LOG_FILTER,
@@ -12,11 +13,17 @@ use adyen_webhook_server::config::{
 use adyen_webhook_server::demo::{self, DemoEffects, DemoKeys};
 use adyen_webhook_server::faults::{FailWhileFileExists, FAIL_WHILE_FILE_EXISTS};
 use adyen_webhook_server::payments::LogEffects;
+use adyen_webhook_server::replay::{self, ReplayRequest, Report};
 use adyen_webhook_server::serve::{self, fit_to_fd_limit};
 use adyen_webhook_server::server::{self, Listeners};
 use adyen_webhook_server::store::{redact_url, Backend, Store};
 use adyen_webhook_server::worker::WorkerConfig;
+use base64::Engine as _;
+use bytes::Bytes;
 use clap::{Parser, Subcommand};
+use http_body_util::{BodyExt as _, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
 use tokio::net::TcpListener;
 use tower_adyen_webhook::HmacKeys;
 use tracing_subscriber::layer::SubscriberExt as _;
@@ -57,6 +64,32 @@ enum Command {
         #[arg(long)]
         dead: bool,
     },
+    /// Run the business logic again on stored notifications, after a fix: recompute the
+    /// selected payments' states, perform the actions never performed, and mark their failing
+    /// and dead-lettered notifications processed once that succeeds. Asks the server running at
+    /// ADMIN_BIND_ADDRESS:ADMIN_PORT (POST /api/replay), so that its worker and the replay never
+    /// act at the same time; a second replay has nothing to change.
+    #[command(group(clap::ArgGroup::new("scope").required(true).multiple(false)))]
+    Replay {
+        /// A payment's pspReference, or an order's merchantReference.
+        #[arg(long, value_name = "REF", group = "scope")]
+        payment: Option<String>,
+        /// The payments with a notification received since then (RFC 3339, such as
+        /// 2026-11-28T13:05:09Z), and the notifications about no payment received since then.
+        #[arg(long, value_name = "TIMESTAMP", group = "scope", value_parser = since)]
+        since: Option<String>,
+        /// Every payment and notification.
+        #[arg(long, group = "scope")]
+        all: bool,
+        /// Say what would change, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+/// `--since`: checked here, sent as given.
+fn since(text: &str) -> Result<String, String> {
+    replay::parse_since(text).map(|_| text.to_owned())
 }
 
 const SOURCES: &str = "\
@@ -101,6 +134,20 @@ fn main() -> ExitCode {
         match args.command {
             Some(Command::Requeue { id, dead }) => {
                 requeue(&args.settings.database_url, id, dead).await
+            }
+            Some(Command::Replay {
+                payment,
+                since,
+                all,
+                dry_run,
+            }) => {
+                let request = ReplayRequest {
+                    payment,
+                    since,
+                    all,
+                    dry_run,
+                };
+                replay(&args.settings, &request).await
             }
             None => run(args.settings, args.demo, log).await,
         }
@@ -169,6 +216,82 @@ async fn requeue(url: &str, id: Option<i64>, dead: bool) -> Result<(), String> {
     };
     store.close().await;
     result
+}
+
+/// How long `replay` waits for the server's answer: the admin listener's request timeout is
+/// shorter.
+const REPLAY_PATIENCE: Duration = Duration::from_secs(30);
+
+/// `replay`: asks the running server, whose worker then never acts at the same time, and
+/// prints its report.
+async fn replay(settings: &Settings, request: &ReplayRequest) -> Result<(), String> {
+    request.scope()?;
+    let ip = match settings.admin_bind_address {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    let address = SocketAddr::new(ip, settings.admin_port);
+    let body = serde_json::to_vec(request).expect("a request always serializes");
+    // `localhost` is a Host the admin listener always answers to, whatever its address.
+    let mut http = http::Request::post(format!("http://{address}/api/replay"))
+        .header(http::header::HOST, format!("localhost:{}", address.port()))
+        .header(http::header::CONTENT_TYPE, "application/json");
+    match (&settings.admin_username, &settings.admin_password) {
+        (Some(username), Some(password)) => {
+            let credentials = format!("{username}:{}", password.expose());
+            let encoded = base64::engine::general_purpose::STANDARD.encode(credentials);
+            http = http.header(http::header::AUTHORIZATION, format!("Basic {encoded}"));
+        }
+        (None, None) => {}
+        _ => return Err("ADMIN_USERNAME/ADMIN_PASSWORD: set both or neither".to_owned()),
+    }
+    let http = http
+        .body(Full::new(Bytes::from(body)))
+        .map_err(|error| format!("cannot build the request: {error}"))?;
+    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let unreachable = |error: &dyn std::fmt::Display| {
+        format!(
+            "cannot reach the server's admin listener at {address} (ADMIN_BIND_ADDRESS, \
+             ADMIN_PORT): {error}; replay runs in the server, which must be running"
+        )
+    };
+    let response = tokio::time::timeout(REPLAY_PATIENCE, client.request(http))
+        .await
+        .map_err(|_| unreachable(&"no answer"))?
+        .map_err(|error| unreachable(&error))?;
+    let status = response.status();
+    let body = tokio::time::timeout(REPLAY_PATIENCE, response.into_body().collect())
+        .await
+        .map_err(|_| unreachable(&"no whole answer"))?
+        .map_err(|error| unreachable(&error))?
+        .to_bytes();
+    if status.is_success() {
+        let report: Report = serde_json::from_slice(&body)
+            .map_err(|error| format!("the server's report cannot be read: {error}"))?;
+        print!("{}", report.to_text());
+        return if report.failed == 0 {
+            Ok(())
+        } else {
+            Err(format!("{} failed", report.failed))
+        };
+    }
+    let message = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|json| json["error"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| String::from_utf8_lossy(&body).trim().to_owned());
+    Err(match status {
+        http::StatusCode::UNAUTHORIZED => {
+            "the admin listener wants ADMIN_USERNAME and ADMIN_PASSWORD, as the server has them"
+                .to_owned()
+        }
+        http::StatusCode::SERVICE_UNAVAILABLE if message.is_empty() => {
+            "the server did not answer within its request timeout; the replay goes on in it: run \
+             the same command with --dry-run later to see what is left"
+                .to_owned()
+        }
+        _ => format!("the server answered {status}: {message}"),
+    })
 }
 
 async fn run(settings: Settings, demo_mode: bool, log: Option<LogHandle>) -> Result<(), String> {

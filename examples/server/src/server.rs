@@ -16,6 +16,7 @@ use crate::config::Config;
 use crate::keys::KeyWatch;
 use crate::page::RecentDeliveries;
 use crate::payments::Effects;
+use crate::replay::Replay;
 use crate::serve::{self, Serving};
 use crate::store::Store;
 use crate::worker::{Worker, WorkerConfig};
@@ -66,6 +67,7 @@ pub fn start<E: Effects>(
 
     let worker = Worker::new(store.for_worker(), effects, worker_config, wake.clone());
     let heartbeat = worker.heartbeat();
+    let replay = Arc::new(worker.replayer(store.clone()));
     let worker = tokio::spawn(worker.run(stop.clone()));
 
     let deliveries = RecentDeliveries::default();
@@ -82,7 +84,8 @@ pub fn start<E: Effects>(
         keys,
         deliveries,
         admin_address,
-    );
+    )
+    .layer(axum::Extension(replay as Arc<dyn Replay>));
     let serving = serve::serve(
         vec![(listeners.webhook, webhook), (listeners.admin, admin)],
         &config.limits,

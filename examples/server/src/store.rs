@@ -321,6 +321,72 @@ const EVENT_COLUMNS: &str = "id, event_type, environment, dedupe_key, received_a
 const COLUMNS: &str = "id, live, item, deliveries, received_at, last_delivered_at, attempts, \
                        next_attempt_at, last_error, processed_at, dead_at, ignored";
 
+/// In arrival order: the business logic reads the order of adjustments from it, never from the
+/// unsigned eventDate. Ignored notifications are not the payment's.
+const PAYMENT_ITEMS: &str =
+    "SELECT id, item FROM notifications WHERE payment_key = $1 AND ignored IS NULL ORDER BY id";
+
+/// What a payment's state is computed from: its notifications, in arrival order.
+#[derive(Clone, Debug, Default)]
+pub struct PaymentInputs {
+    /// The notifications that could be read.
+    pub items: Vec<NotificationRequestItem>,
+    /// One line for each that could not: it is left out, and the line joins the payment's
+    /// problems.
+    pub unreadable: Vec<String>,
+    /// The newest notification's id, if there is one.
+    pub last_id: Option<i64>,
+}
+
+impl PaymentInputs {
+    fn from_rows(rows: &[AnyRow]) -> Result<Self, StoreError> {
+        let mut inputs = Self {
+            items: Vec::with_capacity(rows.len()),
+            ..Self::default()
+        };
+        for row in rows {
+            let id: i64 = row
+                .try_get("id")
+                .map_err(StoreError::new("reading an id"))?;
+            inputs.last_id = Some(id);
+            let decoded = row
+                .try_get::<String, _>("item")
+                .map_err(|error| error.to_string())
+                .and_then(|json| parse_item(json).map_err(|error| error.to_string()));
+            match decoded {
+                Ok(item) => inputs.items.push(item),
+                // One bad row must not stop the payment: it is left out, and said.
+                Err(error) => inputs.unreadable.push(format!(
+                    "notification {id} could not be read and is left out: {error}"
+                )),
+            }
+        }
+        Ok(inputs)
+    }
+}
+
+/// Whose notifications [`Store::unprocessed`] lists.
+#[derive(Clone, Copy, Debug)]
+pub enum Stuck<'a> {
+    /// Those of the payment with this key.
+    Payment(&'a str),
+    /// This notification, if it is not processed.
+    Notification(i64),
+}
+
+/// A notification not processed yet, as [`Store::unprocessed`] lists it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StuckNotification {
+    /// Its id.
+    pub id: i64,
+    /// Pending, failing or dead-lettered.
+    pub state: ProcessingState,
+    /// A worker holds its lease right now.
+    pub leased: bool,
+    /// Its stored item can be decoded.
+    pub readable: bool,
+}
+
 impl Store {
     /// Opens the database at `url` (`sqlite:...` or `postgres://...`) and creates or migrates
     /// its schema.
@@ -806,36 +872,14 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(StoreError::new("locking a payment"))?;
-        // In arrival order: the business logic reads the order of adjustments from it, never
-        // from the unsigned eventDate. Ignored notifications are not the payment's.
-        let rows = sqlx::query(
-            "SELECT id, item FROM notifications WHERE payment_key = $1 AND ignored IS NULL \
-             ORDER BY id",
-        )
-        .bind(text(payment_key))
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(StoreError::new("reading a payment's notifications"))?;
-        let mut items = Vec::with_capacity(rows.len());
-        let mut unreadable = Vec::new();
-        for row in &rows {
-            let id: i64 = row
-                .try_get("id")
-                .map_err(StoreError::new("reading an id"))?;
-            let decoded = row
-                .try_get::<String, _>("item")
-                .map_err(|error| error.to_string())
-                .and_then(|json| parse_item(json).map_err(|error| error.to_string()));
-            match decoded {
-                Ok(item) => items.push(item),
-                // One bad row must not stop the payment: it is left out, and said.
-                Err(error) => unreadable.push(format!(
-                    "notification {id} could not be read and is left out: {error}"
-                )),
-            }
-        }
-        let mut payment = compute(&items);
-        payment.problems.extend(unreadable);
+        let rows = sqlx::query(PAYMENT_ITEMS)
+            .bind(text(payment_key))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(StoreError::new("reading a payment's notifications"))?;
+        let inputs = PaymentInputs::from_rows(&rows)?;
+        let mut payment = compute(&inputs.items);
+        payment.problems.extend(inputs.unreadable);
         sqlx::query(
             "UPDATE payments SET merchant_reference = $2, status = $3, state = $4, \
              updated_at = $5 WHERE payment_key = $1",
@@ -854,6 +898,173 @@ impl Store {
             .await
             .map_err(StoreError::new("committing a payment"))?;
         Ok(payment)
+    }
+
+    /// What [`Store::update_payment`] computes payment `payment_key` from, read the same way
+    /// but outside its transaction: for [`replay`](crate::replay) to tell, writing nothing,
+    /// whether the state would change.
+    pub async fn payment_inputs(&self, payment_key: &str) -> Result<PaymentInputs, StoreError> {
+        let rows = sqlx::query(PAYMENT_ITEMS)
+            .bind(text(payment_key))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::new("reading a payment's notifications"))?;
+        PaymentInputs::from_rows(&rows)
+    }
+
+    /// The state of payment `payment_key` as last saved; `None` when none was, or when the saved
+    /// one cannot be decoded (it is then computed again as if there were none).
+    pub async fn saved_payment(&self, payment_key: &str) -> Result<Option<Payment>, StoreError> {
+        let state: Option<String> =
+            sqlx::query_scalar("SELECT state FROM payments WHERE payment_key = $1")
+                .bind(text(payment_key))
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(StoreError::new("reading a payment"))?;
+        Ok(state.and_then(|state| serde_json::from_str(&state).ok()))
+    }
+
+    /// The payments that [`replay`](crate::replay) selects, by their key, in order: those whose
+    /// `pspReference` or order (`merchantReference`) is `reference`, when given, and those with a
+    /// notification received at or after `since` (ms since the epoch). Ignored notifications
+    /// count for nothing.
+    pub async fn replay_payments(
+        &self,
+        reference: Option<&str>,
+        since: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        let query = match reference {
+            Some(reference) => sqlx::query_scalar(
+                "SELECT DISTINCT payment_key FROM notifications \
+                 WHERE ignored IS NULL AND payment_key IS NOT NULL AND received_at >= $1 \
+                   AND (payment_key = $2 OR merchant_reference = $2) \
+                 ORDER BY payment_key",
+            )
+            .bind(since)
+            .bind(text(reference)),
+            None => sqlx::query_scalar(
+                "SELECT DISTINCT payment_key FROM notifications \
+                 WHERE ignored IS NULL AND payment_key IS NOT NULL AND received_at >= $1 \
+                 ORDER BY payment_key",
+            )
+            .bind(since),
+        };
+        query
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::new("selecting payments to replay"))
+    }
+
+    /// The notifications about no payment (reports...) received at or after `since` (ms since
+    /// the epoch), oldest first, ignored ones left out: the rest of what
+    /// [`replay`](crate::replay) selects.
+    pub async fn replay_unkeyed(&self, since: i64) -> Result<Vec<Row>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM notifications \
+             WHERE payment_key IS NULL AND ignored IS NULL AND received_at >= $1 ORDER BY id"
+        ))
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::new("selecting notifications to replay"))?;
+        Ok(rows.iter().map(notification_from_row).collect())
+    }
+
+    /// The notifications of payment `payment_key` (or notification `id` alone) not processed
+    /// yet, oldest first, ignored ones left out.
+    pub async fn unprocessed(&self, of: Stuck<'_>) -> Result<Vec<StuckNotification>, StoreError> {
+        let query = |filter: &str| {
+            format!(
+                "SELECT id, item, last_error, dead_at, lease_until FROM notifications \
+                 WHERE {filter} AND ignored IS NULL AND processed_at IS NULL ORDER BY id"
+            )
+        };
+        let rows = match of {
+            Stuck::Payment(key) => {
+                sqlx::query(&query("payment_key = $1"))
+                    .bind(text(key))
+                    .fetch_all(&self.pool)
+                    .await
+            }
+            Stuck::Notification(id) => {
+                sqlx::query(&query("id = $1"))
+                    .bind(id)
+                    .fetch_all(&self.pool)
+                    .await
+            }
+        }
+        .map_err(StoreError::new("reading failing notifications"))?;
+        let now = now_ms();
+        rows.iter()
+            .map(|row| {
+                let read = || -> Result<StuckNotification, sqlx::Error> {
+                    let dead_at: Option<i64> = row.try_get("dead_at")?;
+                    let last_error: Option<String> = row.try_get("last_error")?;
+                    let lease_until: Option<i64> = row.try_get("lease_until")?;
+                    let item: String = row.try_get("item")?;
+                    Ok(StuckNotification {
+                        id: row.try_get("id")?,
+                        state: match (dead_at, last_error) {
+                            (Some(_), _) => ProcessingState::Dead,
+                            (None, Some(_)) => ProcessingState::Failing,
+                            (None, None) => ProcessingState::Pending,
+                        },
+                        leased: lease_until.is_some_and(|until| until > now),
+                        readable: parse_item(item).is_ok(),
+                    })
+                };
+                read().map_err(StoreError::new("reading a failing notification"))
+            })
+            .collect()
+    }
+
+    /// Leases notification `id`, not processed, for `lease`, as a worker does but without
+    /// counting an attempt; `false` when it is processed or leased by someone else.
+    pub async fn lease(&self, id: i64, lease: Duration) -> Result<bool, StoreError> {
+        let now = now_ms();
+        let done = sqlx::query(
+            "UPDATE notifications SET lease_until = $2 \
+             WHERE id = $3 AND processed_at IS NULL \
+               AND (lease_until IS NULL OR lease_until <= $1)",
+        )
+        .bind(now)
+        .bind(after(now, lease))
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(StoreError::new("leasing a notification"))?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Marks leased notification `id` processed after a replay: no longer failing nor
+    /// dead-lettered.
+    pub async fn mark_replayed(&self, id: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE notifications SET processed_at = $2, lease_until = NULL, last_error = NULL, \
+                 dead_at = NULL \
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await
+        .map_err(StoreError::new("marking a notification processed"))?;
+        Ok(())
+    }
+
+    /// Gives up the lease on notification `id` after a replay that did not take it up, or
+    /// failed with `error`: it stays failing or dead-lettered, with that error if any.
+    pub async fn release(&self, id: i64, error: Option<&str>) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE notifications SET lease_until = NULL, last_error = COALESCE($2, last_error) \
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(error.map(text))
+        .execute(&self.pool)
+        .await
+        .map_err(StoreError::new("releasing a notification"))?;
+        Ok(())
     }
 
     /// The payments of order `merchant_reference` (an order can have several attempts), oldest

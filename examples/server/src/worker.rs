@@ -19,6 +19,8 @@
 //! - Running a notification again is harmless: the payment's state is recomputed, not patched,
 //!   and each action it implies is performed once, by its idempotency key
 //!   ([`Action::key`](crate::payments::Action::key)), whichever notification brought it.
+//! - A [`replay`](crate::replay) after a fix runs beside it, on the same effects: each step
+//!   and each replayed payment hold one lock, so that the two never act at the same time.
 
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
@@ -27,10 +29,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::FutureExt as _;
-use tokio::sync::{watch, Notify};
+use tokio::sync::{watch, Mutex, Notify};
 
 use crate::config::DEFAULT_WORKER_MAX_ATTEMPTS;
 use crate::payments::{self, Effects};
+use crate::replay::Replayer;
 use crate::store::{Store, StoreError, StoredNotification};
 
 /// How the worker paces itself.
@@ -155,10 +158,12 @@ impl Heartbeat {
 #[derive(Debug)]
 pub struct Worker<E> {
     store: Store,
-    effects: E,
+    effects: Arc<E>,
     config: WorkerConfig,
     wake: Arc<Notify>,
     heartbeat: Arc<Heartbeat>,
+    /// Held for each step, and by a replay for each payment.
+    busy: Arc<Mutex<()>>,
 }
 
 impl<E: Effects> Worker<E> {
@@ -167,11 +172,23 @@ impl<E: Effects> Worker<E> {
     pub fn new(store: Store, effects: E, config: WorkerConfig, wake: Arc<Notify>) -> Self {
         Self {
             store,
-            effects,
+            effects: Arc::new(effects),
             heartbeat: Arc::new(Heartbeat::new(&config)),
             config,
             wake,
+            busy: Arc::new(Mutex::new(())),
         }
+    }
+
+    /// Replays on `store` with this worker's effects, never at the same time as one of its
+    /// steps: see [`replay`](crate::replay).
+    pub fn replayer(&self, store: Store) -> Replayer<E> {
+        Replayer::new(
+            store,
+            self.effects.clone(),
+            self.busy.clone(),
+            self.config.lease,
+        )
     }
 
     /// This worker's signs of life, to be read while it runs.
@@ -213,6 +230,7 @@ impl<E: Effects> Worker<E> {
 
     /// Processes the next due notification, if any.
     pub async fn step(&self) -> Result<Option<Outcome>, StoreError> {
+        let _busy = self.busy.lock().await;
         let notification = match self.store.claim_due(self.config.lease).await? {
             None => return Ok(None),
             Some(Ok(notification)) => notification,
