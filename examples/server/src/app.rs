@@ -23,12 +23,17 @@
 //! | `GET /api/events/{id}` | one of them, with its body exactly as received |
 //! | `GET /metrics` | counters and gauges in Prometheus' text format: see [`observe`] |
 //! | `GET /ready` | `200` when the database answers and the worker shows signs of life, else `503`; a JSON body with each check |
+//! | `GET /api/keys` | each configured HMAC key: its route, position, check value, first configuration, last verification, and whether it is unused: see [`keys`] |
+//! | `GET /?before=ID` | the operator page: counters, failing and dead-lettered notifications with requeue buttons, keys, latest deliveries, notifications and payments: see [`page`] |
+//! | `POST /notifications/{id}/requeue` | the page's requeue button: requeues, then `303` back to the page |
+//! | `POST /notifications/requeue-dead` | the page's "requeue all dead-lettered" button, likewise |
 //! | `POST /api/replay` | runs the business logic again after a fix: `{"payment": REF}`, `{"since": RFC3339}` or `{"all": true}`, with `"dryRun": true` to write nothing; see [`replay`](crate::replay) |
 //!
 //! It refuses requests whose `Host` is not its own address, `localhost` or a name in
 //! `ADMIN_ALLOWED_HOSTS` (`421`: a web page cannot reach it through DNS rebinding), requires
 //! `ADMIN_USERNAME`/`ADMIN_PASSWORD` when set (and they must be when it is not on loopback), and
-//! handles a few requests at a time (`503` past that).
+//! handles a few requests at a time (`503` past that). A `POST` that a browser says comes from
+//! another site's page is refused (`403`): see [`page::same_origin`].
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -53,12 +58,14 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::{Config, Environment, Guards};
+use crate::keys::{self, ConfiguredKeys, KeyRoute};
 use crate::observe;
+use crate::page::{self, PageData, RecentDeliveries};
 use crate::payments::{self, Payment, PaymentStatus};
 use crate::platform;
 use crate::replay::{Replay, ReplayError, ReplayRequest};
 use crate::store::{Authentication, NewEvent, Row, Store, StoredEvent, StoredNotification};
-use crate::time::rfc3339;
+use crate::time::{now_ms, rfc3339};
 use crate::worker::Heartbeat;
 
 /// Where Adyen POSTs standard notifications: the URL path to enter in the Customer Area.
@@ -85,9 +92,16 @@ struct AppState {
     guards: Arc<Guards>,
     /// The worker's, on the admin listener.
     heartbeat: Option<Arc<Heartbeat>>,
+    /// The webhook layers' keys, for the key-rotation view (admin listener).
+    keys: ConfiguredKeys,
+    /// After how long a key counts as unused.
+    unused_after: Duration,
+    /// What the webhook layers judged lately (admin listener).
+    deliveries: RecentDeliveries,
 }
 
-/// The webhook listener's routes. `wake` is notified whenever notifications were stored.
+/// The webhook listener's routes, and their layers' keys. `wake` is notified whenever
+/// notifications were stored; `deliveries` hears of every verdict.
 ///
 /// Fails when `config` accepts unsigned events without Basic auth, which
 /// [`Config::from_env`](crate::config::Config::from_env) never gives.
@@ -95,9 +109,14 @@ pub fn webhook_router(
     config: &Config,
     store: Store,
     wake: Arc<Notify>,
-) -> Result<Router, ConfigError> {
-    let mut verify =
-        VerifyWebhookLayer::notifications(config.keys.clone()).max_items(config.limits.max_items);
+    deliveries: RecentDeliveries,
+) -> Result<(Router, ConfiguredKeys), ConfigError> {
+    let mut keys = ConfiguredKeys::new();
+    let recent = deliveries.clone();
+    let mut verify = VerifyWebhookLayer::notifications(config.keys.clone())
+        .max_items(config.limits.max_items)
+        .on_verdict(move |verdict| recent.record(KeyRoute::Notifications.as_str(), verdict));
+    keys.add(KeyRoute::Notifications, verify.key_usage());
     if let Some(credentials) = &config.basic_auth {
         verify = verify.basic_auth(&credentials.username, credentials.password.expose_secret());
     }
@@ -116,8 +135,11 @@ pub fn webhook_router(
         post(receive).route_layer(verify).route_layer(shed.clone()),
     );
     // Without its key the route does not exist (404): nothing unverifiable is ever stored.
-    if let Some(keys) = &config.platform_keys {
-        let mut verify = VerifyWebhookLayer::hmac_header(keys.clone());
+    if let Some(platform_keys) = &config.platform_keys {
+        let recent = deliveries.clone();
+        let mut verify = VerifyWebhookLayer::hmac_header(platform_keys.clone())
+            .on_verdict(move |verdict| recent.record(KeyRoute::Platform.as_str(), verdict));
+        keys.add(KeyRoute::Platform, verify.key_usage());
         if let Some(credentials) = &config.basic_auth {
             verify = verify.basic_auth(&credentials.username, credentials.password.expose_secret());
         }
@@ -135,23 +157,33 @@ pub fn webhook_router(
             wake,
             guards: Arc::new(config.guards.clone()),
             heartbeat: None,
+            keys: keys.clone(),
+            unused_after: config.key_watch.unused_after,
+            deliveries,
         });
     // The layer counts from the first request on.
     observe::install();
-    Ok(with_common_layers(router, config))
+    Ok((with_common_layers(router, config), keys))
 }
 
 /// The admin listener's routes, for the listener at `address`; `GET /ready` reads the worker's
-/// `heartbeat`.
+/// `heartbeat`, the key-rotation view the webhook layers' `keys`, the operator page their
+/// `deliveries`.
 pub fn admin_router(
     config: &Config,
     store: Store,
     wake: Arc<Notify>,
     heartbeat: Arc<Heartbeat>,
+    keys: ConfiguredKeys,
+    deliveries: RecentDeliveries,
     address: SocketAddr,
 ) -> Router {
     let in_flight = Arc::new(Semaphore::new(config.limits.max_api_in_flight));
     let mut api = Router::new()
+        .route("/", get(operator_page))
+        .route("/notifications/{id}/requeue", post(requeue_form))
+        .route("/notifications/requeue-dead", post(requeue_dead_form))
+        .route("/api/keys", get(list_keys))
         .route("/api/notifications", get(list_notifications))
         .route("/api/notifications/requeue-dead", post(requeue_dead))
         .route("/api/notifications/{id}/requeue", post(requeue))
@@ -161,7 +193,8 @@ pub fn admin_router(
         .route("/metrics", get(metrics))
         .route("/ready", get(ready))
         .route("/api/replay", post(replay))
-        .layer(middleware::from_fn_with_state(in_flight, shed_load));
+        .layer(middleware::from_fn_with_state(in_flight, shed_load))
+        .layer(middleware::from_fn(refuse_cross_site));
     if let Some(credentials) = &config.admin.basic_auth {
         api = api.layer(
             RequireBasicAuthLayer::new(&credentials.username, credentials.password.expose_secret())
@@ -175,6 +208,9 @@ pub fn admin_router(
             wake,
             guards: Arc::new(config.guards.clone()),
             heartbeat: Some(heartbeat),
+            keys,
+            unused_after: config.key_watch.unused_after,
+            deliveries,
         })
         // Outermost: a request for another host is refused before anything else looks at it.
         .layer(middleware::from_fn_with_state(hosts, check_host));
@@ -279,6 +315,24 @@ async fn check_host(
         )
             .into_response(),
     }
+}
+
+/// Refuses (`403`) a request that would change something when a browser says it comes from a
+/// page of another site: see [`page::same_origin`].
+async fn refuse_cross_site(request: Request, next: Next) -> Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|value| value.to_str().ok());
+    if page::same_origin(request.method(), request.headers(), host) {
+        return next.run(request).await;
+    }
+    (
+        StatusCode::FORBIDDEN,
+        "refused: this request comes from another site's page (cross-site request forgery?); \
+         use the admin listener's own page, or a client that is not a browser\n",
+    )
+        .into_response()
 }
 
 /// Why an item must not be applied, if it must not: see [`Guards`].
@@ -816,6 +870,130 @@ async fn ready(State(state): State<AppState>) -> Response {
         StatusCode::SERVICE_UNAVAILABLE
     };
     (status, Json(body)).into_response()
+}
+
+/// `GET /api/keys`: see [`keys`].
+async fn list_keys(State(state): State<AppState>) -> Result<Response, Response> {
+    let records = state.store.key_records().await.map_err(unavailable)?;
+    let keys = keys::statuses(&state.keys, &records, now_ms(), state.unused_after);
+    Ok(Json(serde_json::json!({
+        "keys": keys,
+        "unusedAfterSeconds": state.unused_after.as_secs(),
+    }))
+    .into_response())
+}
+
+#[derive(Deserialize)]
+struct PageParams {
+    before: Option<i64>,
+    requeued: Option<String>,
+    /// A notification the button could not requeue (processed meanwhile, or unknown).
+    unchanged: Option<i64>,
+}
+
+/// `GET /`: the operator page.
+async fn operator_page(
+    State(state): State<AppState>,
+    Query(params): Query<PageParams>,
+) -> Result<Response, Response> {
+    let store = &state.store;
+    let page_unavailable = |error: crate::store::StoreError| {
+        tracing::error!(%error, "operator page: the store is unavailable");
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "The store is unavailable: see the server's log, and GET /ready.\n",
+        )
+            .into_response()
+    };
+    let stats = store.stats().await.map_err(page_unavailable)?;
+    let failing = store
+        .list_failing(page::FAILING_SHOWN)
+        .await
+        .map_err(page_unavailable)?;
+    let notifications = store
+        .list(page::PAGE_SIZE, params.before)
+        .await
+        .map_err(page_unavailable)?;
+    let payments = store
+        .recent_payments(page::PAYMENTS_SHOWN)
+        .await
+        .map_err(page_unavailable)?;
+    let records = store.key_records().await.map_err(page_unavailable)?;
+    let keys = keys::statuses(&state.keys, &records, now_ms(), state.unused_after);
+    let deliveries = state.deliveries.latest();
+    // Only a notification id is said back: the page never echoes text from the URL.
+    let requeued = params.requeued.and_then(|text| match text.as_str() {
+        "dead" => Some("every dead-lettered notification".to_owned()),
+        id => id
+            .parse::<i64>()
+            .ok()
+            .map(|id| format!("notification {id}")),
+    });
+    let unchanged = params.unchanged.map(|id| {
+        format!("Notification {id} was not requeued: it is processed, ignored or unknown.")
+    });
+    let html = page::render(&PageData {
+        stats: &stats,
+        failing: &failing,
+        notifications: &notifications,
+        before: params.before,
+        payments: &payments,
+        keys: &keys,
+        unused_days: state.unused_after.as_secs() / 86_400,
+        deliveries: &deliveries,
+        requeued,
+        unchanged,
+        environment: state.guards.environment.as_str(),
+        webhook_path: WEBHOOK_PATH,
+    })
+    .map_err(|error| {
+        tracing::error!(%error, "operator page: rendering failed");
+        StatusCode::INTERNAL_SERVER_ERROR.into_response()
+    })?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            // Nothing on the page comes from elsewhere, and nothing runs: say so to the browser.
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; \
+                 frame-ancestors 'none'; base-uri 'none'",
+            ),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        html,
+    )
+        .into_response())
+}
+
+/// `POST /notifications/{id}/requeue`, the page's button: requeues, then back to the page.
+async fn requeue_form(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response, Response> {
+    if !state.store.requeue(id).await.map_err(unavailable)? {
+        // Processed meanwhile (a second press, a stale page): the page says so.
+        return Ok(see_other(&format!("/?unchanged={id}#attention")));
+    }
+    tracing::info!(notification = id, "requeued by an operator, from the page");
+    state.wake.notify_one();
+    Ok(see_other(&format!("/?requeued={id}#attention")))
+}
+
+/// `POST /notifications/requeue-dead`, the page's button: requeues, then back to the page.
+async fn requeue_dead_form(State(state): State<AppState>) -> Result<Response, Response> {
+    let count = state.store.requeue_dead().await.map_err(unavailable)?;
+    tracing::info!(
+        count,
+        "dead-lettered notifications requeued by an operator, from the page"
+    );
+    state.wake.notify_one();
+    Ok(see_other("/?requeued=dead#attention"))
+}
+
+fn see_other(location: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
 }
 
 /// `POST /api/replay`: see [`replay`](crate::replay). The replayer comes as an extension, which

@@ -16,6 +16,8 @@ use clap::{CommandFactory as _, FromArgMatches as _, Parser};
 use secrecy::{ExposeSecret, SecretString};
 use tower_adyen_webhook::{HmacKeys, KeyError};
 
+use crate::keys::KeyWatchConfig;
+
 /// Where notifications are stored when `DATABASE_URL` is not set: a file in the working
 /// directory, created on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://notifications.db?mode=rwc";
@@ -64,6 +66,9 @@ pub struct Config {
     /// [`DEFAULT_REQUEST_TIMEOUT`]. Not read from the environment (Adyen's 10 seconds are not
     /// negotiable); tests shorten it.
     pub request_timeout: Duration,
+    /// How often the keys' use is written and reported, and after how long a key counts as
+    /// unused: a minute, a day and 7 days. Not read from the environment; tests shorten them.
+    pub key_watch: KeyWatchConfig,
     /// The admin listener: the JSON API (and everything else meant for people), never on the
     /// webhook port.
     pub admin: Admin,
@@ -701,6 +706,7 @@ impl Settings {
             accept_unsigned_events: self.accept_unsigned_events,
             checkout,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            key_watch: KeyWatchConfig::default(),
             admin,
             limits,
             guards,

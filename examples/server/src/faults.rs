@@ -6,6 +6,12 @@
 //! none is installed, each fault point costs one check of an `Option` and nothing else: no
 //! allocation, no lock, no clock.
 //!
+//! [`FailWhileFileExists`] is the one seam a test can reach in the server's process: the
+//! business logic fails while a file exists, so that a test of the binary can make a
+//! notification fail, then "fix the bug" by removing the file. `main` installs it only when
+//! [`FAIL_WHILE_FILE_EXISTS`] is set, and refuses to start with it in the live environment or on
+//! an address other than loopback.
+//!
 //! The points sit where a real failure hurts most: before the notifications are written, with
 //! them written but not committed, just after the commit (stored, yet the answer will not be a
 //! 2xx), and in the worker's two writes.
@@ -82,4 +88,37 @@ pub trait FaultInjector: Send + Sync + fmt::Debug + 'static {
     /// payment's key for [`FaultPoint::PaymentCommit`], the notification's id for
     /// [`FaultPoint::MarkProcessed`].
     fn fault(&self, point: FaultPoint, subject: &str) -> Option<Fault>;
+}
+
+/// The environment variable that makes the server's business logic fail while the file it
+/// names exists: for tests of the binary only. Not a setting (not in `--help` or
+/// `.env.example`); the server refuses to start with it unless it is in the test environment on
+/// loopback, and warns at start when it is set.
+pub const FAIL_WHILE_FILE_EXISTS: &str = "ADYEN_WEBHOOK_SERVER_TEST_FAIL_WHILE_FILE_EXISTS";
+
+/// Effects that fail, while the file at `path` exists, with an error that names it, and are
+/// `inner` otherwise.
+#[derive(Clone, Debug)]
+pub struct FailWhileFileExists<E> {
+    /// The file whose existence makes every action fail.
+    pub path: std::path::PathBuf,
+    /// The effects carried out when it does not exist.
+    pub inner: E,
+}
+
+impl<E: crate::payments::Effects> crate::payments::Effects for FailWhileFileExists<E> {
+    async fn perform(
+        &self,
+        key: &str,
+        action: &crate::payments::Action,
+    ) -> Result<(), crate::payments::EffectError> {
+        if self.path.exists() {
+            return Err(format!(
+                "{PANIC_MESSAGE}: the business logic fails while {} exists",
+                self.path.display()
+            )
+            .into());
+        }
+        self.inner.perform(key, action).await
+    }
 }

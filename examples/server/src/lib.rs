@@ -17,14 +17,17 @@
 //!
 //! [`server`] wires them together and [`serve`] bounds what each connection may hold; [`demo`]
 //! is the `--demo` mode, which sends the server `adyen_webhook_cli`'s scenarios; [`faults`] is
-//! the fault-injection seam the no-loss test uses; [`observe`] renders `GET /metrics`;
-//! [`replay`] runs the business logic again on stored notifications after a fix.
+//! the fault-injection seam the no-loss test uses; [`observe`] renders `GET /metrics`; [`keys`]
+//! keeps the key-rotation view; [`page`] renders the operator page; [`replay`] runs the business
+//! logic again on stored notifications after a fix.
 
 pub mod app;
 pub mod config;
 pub mod demo;
 pub mod faults;
+pub mod keys;
 pub mod observe;
+pub mod page;
 pub mod payments;
 pub mod platform;
 pub mod replay;

@@ -3,11 +3,15 @@
 
 use std::io::{self, IsTerminal as _, Write as _};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use adyen_webhook_server::config::{ConfigError, Settings, DEFAULT_LOG_FILTER};
+use adyen_webhook_server::config::{
+    Config, ConfigError, Environment, Settings, DEFAULT_LOG_FILTER,
+};
 use adyen_webhook_server::demo::{self, DemoEffects, DemoKeys};
+use adyen_webhook_server::faults::{FailWhileFileExists, FAIL_WHILE_FILE_EXISTS};
 use adyen_webhook_server::payments::LogEffects;
 use adyen_webhook_server::replay::{self, ReplayRequest, Report};
 use adyen_webhook_server::serve::{self, fit_to_fd_limit};
@@ -307,7 +311,7 @@ async fn run(settings: Settings, demo_mode: bool, log: Option<LogHandle>) -> Res
             .map_err(|error| format!("cannot create the demo's temporary database: {error}"))?;
         config.database_url = format!("sqlite://{}?mode=rwc", dir.path().join("demo.db").display());
         // The demo's notifications are test ones, whatever environment is configured.
-        config.guards.environment = adyen_webhook_server::config::Environment::Test;
+        config.guards.environment = Environment::Test;
         Some(dir)
     } else {
         None
@@ -334,6 +338,12 @@ async fn run(settings: Settings, demo_mode: bool, log: Option<LogHandle>) -> Res
     let demo_effects = DemoEffects::default();
     let running = if demo_mode {
         server::start(&config, store, listeners, demo_effects.clone(), worker)
+    } else if let Some(path) = failing_business_logic(&config)? {
+        let effects = FailWhileFileExists {
+            path,
+            inner: LogEffects,
+        };
+        server::start(&config, store, listeners, effects, worker)
     } else {
         server::start(&config, store, listeners, LogEffects, worker)
     }
@@ -430,6 +440,30 @@ async fn run(settings: Settings, demo_mode: bool, log: Option<LogHandle>) -> Res
         .map_err(|error| error.to_string())?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The file of [`FAIL_WHILE_FILE_EXISTS`], when it is set: for tests of this binary only, so
+/// refused in the live environment and off loopback, and warned about.
+fn failing_business_logic(config: &Config) -> Result<Option<PathBuf>, String> {
+    let Some(path) = std::env::var_os(FAIL_WHILE_FILE_EXISTS).filter(|path| !path.is_empty())
+    else {
+        return Ok(None);
+    };
+    let loopback = config.bind_address.is_loopback() && config.admin.bind_address.is_loopback();
+    if config.guards.environment == Environment::Live || !loopback {
+        return Err(format!(
+            "{FAIL_WHILE_FILE_EXISTS} is set: it makes the business logic fail, for tests only, \
+             and is refused in the live environment and on addresses other than loopback; unset \
+             it"
+        ));
+    }
+    let path = PathBuf::from(path);
+    tracing::warn!(
+        path = %path.display(),
+        "{FAIL_WHILE_FILE_EXISTS} is set: every business action fails while this file exists \
+         (a test seam: never set it on a real server)"
+    );
+    Ok(Some(path))
 }
 
 fn bind(setting: &str, ip: std::net::IpAddr, port: u16, demo: bool) -> Result<TcpListener, String> {

@@ -1,5 +1,6 @@
-//! Starting and stopping the whole server: the webhook and admin listeners and the worker, on
-//! one store (the worker on its own connection to it: see [`Store::for_worker`]).
+//! Starting and stopping the whole server: the webhook and admin listeners, the worker and the
+//! [key watch](crate::keys), on one store (the worker on its own connection to it: see
+//! [`Store::for_worker`]).
 
 use std::io;
 use std::net::SocketAddr;
@@ -12,6 +13,8 @@ use tokio::task::JoinHandle;
 
 use crate::app;
 use crate::config::Config;
+use crate::keys::KeyWatch;
+use crate::page::RecentDeliveries;
 use crate::payments::Effects;
 use crate::replay::Replay;
 use crate::serve::{self, Serving};
@@ -22,6 +25,9 @@ use crate::worker::{Worker, WorkerConfig};
 /// stopped where it is: nothing is lost, its lease runs out and the next start resumes it.
 pub const WORKER_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
+/// How long shutdown waits for the last write of the keys' use.
+const KEY_WATCH_GRACE: Duration = Duration::from_secs(5);
+
 /// A running server. Stop it with [`Running::shutdown`].
 #[derive(Debug)]
 pub struct Running {
@@ -31,6 +37,8 @@ pub struct Running {
     shutdown: watch::Sender<bool>,
     serving: Serving,
     worker: JoinHandle<()>,
+    /// Writes the keys' last use to the store: see [`KeyWatch`].
+    key_watch: JoinHandle<()>,
     worker_grace: Duration,
 }
 
@@ -60,12 +68,24 @@ pub fn start<E: Effects>(
     let worker = Worker::new(store.for_worker(), effects, worker_config, wake.clone());
     let heartbeat = worker.heartbeat();
     let replay = Arc::new(worker.replayer(store.clone()));
-    let worker = tokio::spawn(worker.run(stop));
+    let worker = tokio::spawn(worker.run(stop.clone()));
 
-    let webhook = app::webhook_router(config, store.clone(), wake.clone())
-        .map_err(|error| io::Error::new(io::ErrorKind::InvalidInput, error))?;
-    let admin = app::admin_router(config, store.clone(), wake, heartbeat, admin_address)
-        .layer(axum::Extension(replay as Arc<dyn Replay>));
+    let deliveries = RecentDeliveries::default();
+    let (webhook, keys) =
+        app::webhook_router(config, store.clone(), wake.clone(), deliveries.clone())
+            .map_err(|error| io::Error::new(io::ErrorKind::InvalidInput, error))?;
+    let key_watch = KeyWatch::new(store.clone(), keys.clone(), config.key_watch);
+    let key_watch = tokio::spawn(key_watch.run(stop.clone()));
+    let admin = app::admin_router(
+        config,
+        store.clone(),
+        wake,
+        heartbeat,
+        keys,
+        deliveries,
+        admin_address,
+    )
+    .layer(axum::Extension(replay as Arc<dyn Replay>));
     let serving = serve::serve(
         vec![(listeners.webhook, webhook), (listeners.admin, admin)],
         &config.limits,
@@ -78,6 +98,7 @@ pub fn start<E: Effects>(
         shutdown,
         serving,
         worker,
+        key_watch,
         worker_grace: WORKER_SHUTDOWN_GRACE,
     })
 }
@@ -132,6 +153,15 @@ impl Running {
             );
             worker.abort();
             let _ = worker.await;
+        }
+        // Its last flush: the keys' use since the previous one.
+        let mut key_watch = self.key_watch;
+        if tokio::time::timeout(KEY_WATCH_GRACE, &mut key_watch)
+            .await
+            .is_err()
+        {
+            tracing::warn!("the keys' last use could not be written in time");
+            key_watch.abort();
         }
         self.store.close().await;
         Ok(())

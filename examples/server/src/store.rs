@@ -13,6 +13,9 @@
 //!   before the acknowledgement, deduplicated by the key
 //!   [`platform::dedupe_key`](crate::platform::dedupe_key) gives it, with how it was
 //!   [authenticated](Authentication). These are stored only.
+//! - [`Store::configure_keys`] and [`Store::record_key_use`] remember, per HMAC key, when it was
+//!   first configured and last verified a webhook, for the key-rotation view
+//!   ([`keys`](crate::keys)).
 //!
 //! Timestamps are milliseconds since the Unix epoch and booleans are `0`/`1`: the types both
 //! databases and the `Any` driver agree on.
@@ -225,6 +228,19 @@ pub struct Stats {
     pub events: i64,
     /// Deliveries of header-signed webhooks, redeliveries included.
     pub event_deliveries: i64,
+}
+
+/// What the store knows of one configured HMAC key: see [`Store::key_records`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyRecord {
+    /// `notifications` (`ADYEN_HMAC_KEY`) or `platform` (`ADYEN_PLATFORM_HMAC_KEY`).
+    pub route: String,
+    /// The key's check value.
+    pub kcv: String,
+    /// When the server first ran with it (ms since the epoch).
+    pub first_configured_at: i64,
+    /// When it last verified a webhook (ms since the epoch), as last written; `None` for never.
+    pub last_verified_at: Option<i64>,
 }
 
 /// How a stored event's body was authenticated.
@@ -1073,6 +1089,110 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// The unprocessed notifications whose last attempt failed, dead-lettered ones included,
+    /// newest first, at most `limit`: those that need a person.
+    pub async fn list_failing(&self, limit: i64) -> Result<Vec<Row>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM notifications \
+             WHERE processed_at IS NULL AND (last_error IS NOT NULL OR dead_at IS NOT NULL) \
+             ORDER BY id DESC LIMIT $1"
+        ))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::new("listing failing notifications"))?;
+        Ok(rows.iter().map(notification_from_row).collect())
+    }
+
+    /// The payments updated last, most recent first, at most `limit`.
+    pub async fn recent_payments(&self, limit: i64) -> Result<Vec<Payment>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT state FROM payments ORDER BY updated_at DESC, payment_key LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::new("reading payments"))?;
+        rows.iter()
+            .map(|row| {
+                let state: String = row
+                    .try_get("state")
+                    .map_err(StoreError::new("reading a payment"))?;
+                serde_json::from_str(&state).map_err(|error| StoreError {
+                    doing: "decoding a stored payment",
+                    source: error.into(),
+                })
+            })
+            .collect()
+    }
+
+    /// Records that the keys `kcvs` of `route` are configured, as of `now` (ms since the epoch)
+    /// for those not known yet: the first configuration of a key is what "unused for 7 days"
+    /// counts from until it verifies something.
+    pub async fn configure_keys(
+        &self,
+        route: &str,
+        kcvs: &[&str],
+        now: i64,
+    ) -> Result<(), StoreError> {
+        for kcv in kcvs {
+            sqlx::query(
+                "INSERT INTO key_usage (route, kcv, first_configured_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (route, kcv) DO NOTHING",
+            )
+            .bind(route)
+            .bind(text(kcv))
+            .bind(now)
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::new("recording the configured keys"))?;
+        }
+        Ok(())
+    }
+
+    /// Records that key `kcv` of `route` verified a webhook at `at` (ms since the epoch), unless
+    /// a later use is recorded already.
+    pub async fn record_key_use(&self, route: &str, kcv: &str, at: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO key_usage (route, kcv, first_configured_at, last_verified_at) \
+             VALUES ($1, $2, $3, $3) \
+             ON CONFLICT (route, kcv) DO UPDATE \
+             SET last_verified_at = CASE \
+                 WHEN key_usage.last_verified_at IS NULL \
+                      OR key_usage.last_verified_at < excluded.last_verified_at \
+                 THEN excluded.last_verified_at ELSE key_usage.last_verified_at END",
+        )
+        .bind(route)
+        .bind(text(kcv))
+        .bind(at)
+        .execute(&self.pool)
+        .await
+        .map_err(StoreError::new("recording a key's last use"))?;
+        Ok(())
+    }
+
+    /// Every key's record: see [`Store::configure_keys`] and [`Store::record_key_use`].
+    pub async fn key_records(&self) -> Result<Vec<KeyRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT route, kcv, first_configured_at, last_verified_at FROM key_usage \
+             ORDER BY route, kcv",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::new("reading the keys' use"))?;
+        rows.iter()
+            .map(|row| {
+                Ok(KeyRecord {
+                    route: row.try_get("route")?,
+                    kcv: row.try_get("kcv")?,
+                    first_configured_at: row.try_get("first_configured_at")?,
+                    last_verified_at: row.try_get("last_verified_at")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::new("reading the keys' use"))
     }
 
     /// Counts over the whole store.

@@ -17,6 +17,12 @@ pub(crate) fn now_ms() -> i64 {
     i64::try_from(ms).unwrap_or(i64::MAX)
 }
 
+/// `instant` in milliseconds since the Unix epoch.
+pub(crate) fn system_ms(instant: std::time::SystemTime) -> i64 {
+    let ms = UtcDateTime::from(instant).unix_timestamp_nanos() / 1_000_000;
+    i64::try_from(ms).unwrap_or(i64::MAX)
+}
+
 /// `ms` plus `duration`, saturating.
 pub(crate) fn after(ms: i64, duration: Duration) -> i64 {
     ms.saturating_add(i64::try_from(duration.as_millis()).unwrap_or(i64::MAX))
@@ -61,6 +67,12 @@ mod tests {
             "9999-12-31T23:59:59.999Z"
         );
         assert_eq!(rfc3339(i64::MIN), "-9999-01-01T00:00:00.000Z");
+    }
+
+    #[test]
+    fn system_times_in_milliseconds() {
+        let instant = std::time::UNIX_EPOCH + Duration::from_millis(1_795_871_109_123);
+        assert_eq!(system_ms(instant), 1_795_871_109_123);
     }
 
     #[test]

@@ -880,6 +880,8 @@ fn notifications_not_meant_for_this_shop_are_acknowledged_and_ignored() {
         .env("ADYEN_MERCHANT_ACCOUNT", "ShopA,ShopB")
         .env("ADYEN_ENVIRONMENT", "test")
         .start();
+    // The ports accept connections (the kernel's backlog) a moment before the line is written.
+    assert!(server.wait_for_log("listening", Duration::from_secs(10)));
     let start_line = server
         .log_lines()
         .into_iter()

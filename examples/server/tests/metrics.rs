@@ -23,11 +23,13 @@ const OTHER_KEY: &str = "DFB1EB5485895CFA84146406857104ABB4CBCABDC8AAF103A624C8F
 async fn metrics_and_readiness() {
     let db = TestDb::sqlite();
     metrics_count_known_traffic(&db).await;
+    verified_counts_per_key_during_a_rotation(&db).await;
     readiness_follows_the_database(&db).await;
     a_failing_notification_shows_in_the_backlog(&db).await;
     let test = concat!(module_path!(), "::metrics_and_readiness::postgres");
     if let Some(db) = TestDb::postgres(test).await {
         metrics_count_known_traffic(&db).await;
+        verified_counts_per_key_during_a_rotation(&db).await;
         readiness_follows_the_database(&db).await;
         a_failing_notification_shows_in_the_backlog(&db).await;
         db.drop_schema().await;
@@ -172,6 +174,45 @@ async fn metrics_count_known_traffic(db: &TestDb) {
 
     // Only the admin listener serves it.
     assert_eq!(get(&server.url("/metrics"), None).await.status, 404);
+    server.shutdown().await.unwrap();
+}
+
+/// During a rotation (`NEW,OLD`), `adyen_webhook_verified_total` counts each key's deliveries
+/// under its own check value, and a delivery signed with neither counts under none.
+async fn verified_counts_per_key_during_a_rotation(db: &TestDb) {
+    let new: HmacKey = KEY.parse().unwrap();
+    let old: HmacKey = OTHER_KEY.parse().unwrap();
+    let stranger: HmacKey = "11727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB2"
+        .parse()
+        .unwrap();
+    let config = config(db, HmacKeys::new(new.clone()).with(old.clone()), None);
+    let server = start(&config, Recording::default(), fast_worker()).await;
+    let before = scrape(&server).await;
+    let url = server.url(WEBHOOK_PATH);
+    let deliveries = [
+        (&new, "8800000000000101", 200),
+        (&new, "8800000000000102", 200),
+        (&new, "8800000000000103", 200),
+        (&old, "8800000000000104", 200),
+        (&old, "8800000000000105", 200),
+        (&stranger, "8800000000000106", 401),
+    ];
+    for (key, psp, status) in deliveries {
+        assert_eq!(post(&url, &signed(key, psp), None).await.status, status);
+    }
+    let after = scrape(&server).await;
+    let grew = |kcv: &str| {
+        let series = format!(r#"adyen_webhook_verified_total{{kcv="{kcv}"}}"#);
+        after.get(&series).copied().unwrap_or(0.0) - before.get(&series).copied().unwrap_or(0.0)
+    };
+    assert_eq!(grew(new.check_value()), 3.0, "{after:#?}");
+    assert_eq!(grew(old.check_value()), 2.0, "{after:#?}");
+    assert_eq!(grew(stranger.check_value()), 0.0);
+    // Processed before the next check, whose effects fail, starts.
+    wait_for(server.store(), Duration::from_secs(10), |stats| {
+        stats.due == 0
+    })
+    .await;
     server.shutdown().await.unwrap();
 }
 
