@@ -61,6 +61,18 @@ const SKIPPED: &[(&str, &str)] = &[
     ),
     ("bash models/check-generated.sh", ".ci/run runs it"),
     (
+        "benches/instructions/install.sh",
+        "installs valgrind as root and builds gungraun-runner; .ci/run does",
+    ),
+    (
+        "benches/instructions/check.sh",
+        "a release build and a callgrind run; .ci/run runs it",
+    ),
+    (
+        "benches/instructions/check.sh --refresh",
+        "rewrites the committed baseline",
+    ),
+    (
         "python3 tests/data/adyen/collect.py MIRROR_ROOT tests/data/adyen",
         "needs mirrors of Adyen's repositories",
     ),

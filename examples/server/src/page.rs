@@ -320,8 +320,8 @@ impl NotificationRow {
                     received: short_time(stored.received_at),
                     event_code: item.event_code.as_str().to_owned(),
                     success: item.success,
-                    psp_reference: item.psp_reference.clone(),
-                    merchant_reference: item.merchant_reference.clone(),
+                    psp_reference: item.psp_reference.to_string(),
+                    merchant_reference: item.merchant_reference.to_string(),
                     amount: item
                         .amount
                         .as_ref()

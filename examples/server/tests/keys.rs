@@ -18,8 +18,8 @@ const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 fn signed(key: &HmacKey, psp: &str) -> String {
     let mut item = NotificationRequestItem::new(psp, "AUTHORISATION");
-    item.merchant_account_code = "YourShopECOM".to_owned();
-    item.merchant_reference = format!("ORDER-{psp}");
+    item.merchant_account_code = "YourShopECOM".into();
+    item.merchant_reference = format!("ORDER-{psp}").into();
     key.sign_item_in_place(&mut item);
     NotificationRequest {
         live: false,

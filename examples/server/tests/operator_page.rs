@@ -33,8 +33,8 @@ const HOSTILE: &str = "<script>document.title='pwned'</script><b id=\"injected\"
 
 fn item(psp: &str, code: &str, order: &str, value: i64) -> NotificationRequestItem {
     let mut item = NotificationRequestItem::new(psp, code);
-    item.merchant_account_code = "YourShopECOM".to_owned();
-    item.merchant_reference = order.to_owned();
+    item.merchant_account_code = "YourShopECOM".into();
+    item.merchant_reference = order.into();
     item.amount = Some(Amount::new(value, "EUR"));
     item
 }
@@ -113,7 +113,7 @@ fn an_operator_sees_what_failed_and_requeues_it() {
     // forged delivery.
     let mut refused = item("8800000000000003", "AUTHORISATION", "ORDER-1003", 2500);
     refused.success = false;
-    refused.reason = HOSTILE.to_owned();
+    refused.reason = HOSTILE.into();
     let sent = [
         item("8800000000000001", "AUTHORISATION", "ORDER-1001", 1999),
         item("8800000000000002", "AUTHORISATION", "ORDER-1002", 4500),
@@ -124,7 +124,7 @@ fn an_operator_sees_what_failed_and_requeues_it() {
     }
     let capture = {
         let mut capture = item("8800000000000011", "CAPTURE", "ORDER-1001", 1999);
-        capture.original_reference = "8800000000000001".to_owned();
+        capture.original_reference = "8800000000000001".into();
         capture
     };
     assert_eq!(delivery(&server, false, vec![capture.clone()]).status, 200);
