@@ -401,3 +401,138 @@ fn event_codes_print_as_adyen_writes_them() {
         EventCode::Other("NEW".into())
     );
 }
+
+#[test]
+fn outcomes_have_stable_names_and_say_whether_they_acknowledge() {
+    use tower_adyen_webhook::Outcome;
+    let all = [
+        (Outcome::Accepted, "accepted", true),
+        (Outcome::NothingToHandOver, "nothing_to_hand_over", true),
+        (Outcome::HandlerFailed, "handler_failed", false),
+        (Outcome::HandlerError, "handler_error", false),
+        (Outcome::Unauthorized, "unauthorized", false),
+        (Outcome::BadRequest, "bad_request", false),
+        (Outcome::TooLarge, "too_large", false),
+    ];
+    for (outcome, name, acknowledged) in all {
+        assert_eq!(outcome.as_str(), name);
+        assert_eq!(outcome.to_string(), name);
+        assert_eq!(outcome.is_acknowledged(), acknowledged, "{name}");
+    }
+}
+
+#[test]
+fn a_config_error_says_what_to_do() {
+    let error = VerifyWebhookLayer::hmac_header(key())
+        .accept_unsigned_events()
+        .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("only accepted by a standard-notification layer"),
+        "{error}"
+    );
+    let error = VerifyWebhookLayer::notifications(key())
+        .accept_unsigned_events()
+        .unwrap_err();
+    assert!(error.to_string().contains("needs Basic auth"), "{error}");
+}
+
+/// A signed body of exactly `len` bytes: the unsigned `reason` is padded to fit.
+fn body_of_len(len: usize) -> String {
+    let mut item = signed("PSP-A", "AUTHORISATION");
+    let short = body(false, vec![item.clone()]);
+    item.reason = "x".repeat(len - short.len());
+    let padded = body(false, vec![item]);
+    assert_eq!(padded.len(), len);
+    padded
+}
+
+#[tokio::test]
+async fn the_default_limit_is_256_kib() {
+    assert_eq!(tower_adyen_webhook::DEFAULT_MAX_BODY_BYTES, 262_144);
+    let (status, _, recorder) = deliver(
+        VerifyWebhookLayer::notifications(key()),
+        body_of_len(262_144),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(recorder.calls(), 1);
+    let (status, _, recorder) = deliver(
+        VerifyWebhookLayer::notifications(key()),
+        body_of_len(262_145),
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(recorder.calls(), 0);
+}
+
+#[test]
+fn requests_read_back_equal_to_what_was_written() {
+    let mut failed = signed("PSP-F", "AUTHORISATION");
+    failed.success = false;
+    let mut live = signed("PSP-L", "CAPTURE");
+    live.success = true;
+    for request in [
+        NotificationRequest {
+            live: false,
+            items: vec![failed],
+        },
+        NotificationRequest {
+            live: true,
+            items: vec![live],
+        },
+    ] {
+        let json = request.to_json();
+        assert_eq!(
+            NotificationRequest::from_slice(json.as_bytes()).unwrap(),
+            request
+        );
+    }
+}
+
+#[test]
+fn a_wrong_shape_is_named_in_the_error() {
+    for (body, expected) in [
+        (
+            r#"{"notificationItems": {"NotificationRequestItem": {}}}"#,
+            "expected a sequence",
+        ),
+        (
+            r#"{"notificationItems": [{"NotificationRequestItem": {"success": "true", "additionalData": 5}}]}"#,
+            "expected an object of strings",
+        ),
+    ] {
+        let error = NotificationRequest::from_slice(body.as_bytes()).unwrap_err();
+        assert!(error.to_string().contains(expected), "{error}");
+    }
+}
+
+#[test]
+fn additional_data_from_another_format_names_what_it_takes() {
+    use serde::de::value::{BytesDeserializer, Error, MapDeserializer};
+    use serde::Deserialize;
+
+    // JSON has no value `additionalData` refuses; a format with raw bytes does.
+    let entries = vec![("key", BytesDeserializer::<Error>::new(b"\x00"))];
+    let error = AdditionalData::deserialize(MapDeserializer::<_, Error>::new(entries.into_iter()))
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("expected any JSON value"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_layer_shows_that_it_has_a_callback() {
+    let layer = VerifyWebhookLayer::notifications(key());
+    assert!(
+        format!("{layer:?}").contains("on_verdict: None"),
+        "{layer:?}"
+    );
+    let layer = layer.on_verdict(|_| {});
+    assert!(
+        format!("{layer:?}").contains("on_verdict: Some(Callback)"),
+        "{layer:?}"
+    );
+}
