@@ -256,7 +256,7 @@ impl Body for Hinted {
     }
 
     fn size_hint(&self) -> SizeHint {
-        self.hint.clone()
+        self.hint
     }
 }
 
