@@ -414,3 +414,43 @@ fn metrics_count_requests_items_and_keys() {
     assert_eq!(counters, expected);
     assert_eq!(histograms, 4, "one duration a request");
 }
+
+#[cfg(feature = "metrics")]
+#[test]
+fn a_request_without_a_verified_item_counts_none() {
+    use metrics_util::debugging::{DebugValue, DebuggingRecorder};
+
+    let recorder = DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    metrics::with_local_recorder(&recorder, || {
+        runtime.block_on(async {
+            let layer = VerifyWebhookLayer::notifications(keys()).policy(Policy::ForwardVerified);
+            send(&layer, &Recorder::ok(), post(body(&[None, None]))).await;
+        })
+    });
+    let items: Vec<(String, u64)> = snapshotter
+        .snapshot()
+        .into_vec()
+        .into_iter()
+        .filter(|(key, ..)| key.key().name() == "adyen_webhook_items_total")
+        .map(|(key, _, _, value)| {
+            let labels: Vec<String> = key
+                .key()
+                .labels()
+                .map(|l| format!("{}={}", l.key(), l.value()))
+                .collect();
+            let DebugValue::Counter(n) = value else {
+                panic!("{labels:?} is not a counter")
+            };
+            (labels.join(","), n)
+        })
+        .collect();
+    // No `verdict=verified` series at 0: a series appears once something was verified.
+    assert_eq!(
+        items,
+        [("verdict=rejected,reason=missing_signature".to_owned(), 2)]
+    );
+}

@@ -365,3 +365,18 @@ macro_rules! json_body_accessors {
 
 json_body_accessors!(SignedWebhook, "verified");
 json_body_accessors!(UnsignedWebhook, "received");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_items_is_empty() {
+        // The layer never hands over an empty list (a request without items is acknowledged
+        // without calling the handler, and one whose items all fail is refused), so only here.
+        let none = Notifications::new(true, Vec::new());
+        assert!(none.is_empty());
+        assert_eq!(none.len(), 0);
+        assert!(RejectedItems::new(Vec::new()).is_empty());
+    }
+}
