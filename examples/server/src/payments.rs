@@ -1809,4 +1809,71 @@ mod tests {
         failed.success = false;
         assert_eq!(item_actions(&failed), []);
     }
+
+    /// The status prints as the name the JSON API and the database use.
+    #[test]
+    fn a_status_displays_as_its_stored_name() {
+        for (status, name) in [
+            (PaymentStatus::Pending, "pending"),
+            (PaymentStatus::CancelledOrRefunded, "cancelled_or_refunded"),
+            (PaymentStatus::ChargedBack, "charged_back"),
+        ] {
+            assert_eq!(status.to_string(), name);
+            assert_eq!(status.as_str(), name);
+        }
+    }
+
+    /// An amount is weighed against the payment's currency only when it would be counted: a
+    /// refused capture, or a success that moves no money, in another currency is no problem.
+    #[test]
+    fn an_amount_that_is_not_counted_is_not_checked_for_its_currency() {
+        let mut refused_capture = modification("CAP-1", "CAPTURE", false, 500);
+        refused_capture.amount = Some(Amount::new(500, "USD"));
+        let mut pending = modification("PEND-1", "PENDING", true, 500);
+        pending.amount = Some(Amount::new(500, "USD"));
+        let payment = fold(
+            "PAY",
+            [
+                &item("PAY", "AUTHORISATION", true, 1000),
+                &refused_capture,
+                &pending,
+            ],
+        );
+        assert_eq!(payment.currency, "EUR");
+        assert_eq!(payment.captured, 0);
+        assert!(
+            payment
+                .problems
+                .iter()
+                .all(|problem| !problem.contains("not counted")),
+            "{:?}",
+            payment.problems
+        );
+        // The same capture, successful, is counted against the currency, and refused there.
+        let mut capture = refused_capture.clone();
+        capture.success = true;
+        let payment = fold("PAY", [&item("PAY", "AUTHORISATION", true, 1000), &capture]);
+        assert!(
+            payment
+                .problems
+                .iter()
+                .any(|problem| problem.contains("amount in \"USD\"")),
+            "{:?}",
+            payment.problems
+        );
+    }
+
+    /// An adjustment to zero is an adjustment: the authorised amount becomes 0.
+    #[test]
+    fn an_adjustment_to_zero_sets_the_authorised_amount_to_zero() {
+        let payment = fold(
+            "PAY",
+            [
+                &item("PAY", "AUTHORISATION", true, 1000),
+                &modification("ADJ-1", "AUTHORISATION_ADJUSTMENT", true, 0),
+            ],
+        );
+        assert_eq!(payment.authorised, Some(0));
+        assert!(payment.problems.is_empty(), "{:?}", payment.problems);
+    }
 }
