@@ -87,4 +87,37 @@ fn parse_and_verify_take_at_most_three_allocations_an_item_and_share_the_body() 
     let inside = |text: &str| body.as_ptr_range().contains(&text.as_ptr());
     assert!(inside(&item.psp_reference) && inside(&item.merchant_reference));
     assert!(inside(item.hmac_signature().expect("signed")));
+
+    // Strings with escapes are decoded into one buffer a request: after the first, the next
+    // ones cost nothing more (each shorter than the first, so that serde_json's own scratch
+    // buffer does not grow either).
+    let escaped = |strings: &[&str]| {
+        let fields: Vec<String> = ["reason", "merchantReference", "eventDate"]
+            .iter()
+            .zip(strings)
+            .map(|(field, text)| format!(r#""{field}": "{text}""#))
+            .collect();
+        received(&Bytes::from(format!(
+            r#"{{"notificationItems": [{{"NotificationRequestItem": {{"success": "true", {}}}}}]}}"#,
+            fields.join(", ")
+        )))
+    };
+    let parse = |body: &Bytes| {
+        allocations(|| {
+            let request = NotificationRequest::from_bytes(body.clone()).expect("parses");
+            assert!(request.items[0].reason.contains('"'));
+        })
+    };
+    let one = parse(&escaped(&[
+        r#"refused: \"CVC Declined\""#,
+        "ORDER-1",
+        "2026-12-02",
+    ]));
+    let three = parse(&escaped(&[
+        r#"refused: \"CVC Declined\""#,
+        r"ORDER\/1",
+        r"2026\/12",
+    ]));
+    println!("escaped strings: {one} allocations for one, {three} for three");
+    assert_eq!(three, one, "each escaped string allocated again");
 }

@@ -536,3 +536,36 @@ fn a_layer_shows_that_it_has_a_callback() {
         "{layer:?}"
     );
 }
+
+#[test]
+fn additional_data_collects_and_lends_its_entries() {
+    let data: AdditionalData = [("b", "2"), ("a", "1"), ("b", "3")].into_iter().collect();
+    // Sorted by key, a repeated key keeping its last value.
+    let entries: Vec<(&str, &str)> = data
+        .entries()
+        .iter()
+        .map(|(key, value)| (key.as_str(), value.as_str()))
+        .collect();
+    assert_eq!(entries, [("a", "1"), ("b", "3")]);
+    assert_eq!(data.get("b"), Some("3"));
+}
+
+#[test]
+fn a_request_reads_from_a_deserializer_of_the_callers_own() {
+    use serde::Deserialize;
+
+    // Not from the body's bytes: every string is a copy, read as the deserializer hands it.
+    let value = serde_json::json!({"live": "false", "notificationItems": [{"NotificationRequestItem": {
+        "pspReference": "7914073381342284", "merchantReference": "ORDER-1", "eventCode": "CAPTURE",
+        "success": "true", "reason": null, "amount": {"currency": "EUR", "value": 1130},
+        "additionalData": {"authCode": "58747"}, "operations": ["REFUND"]}}]});
+    let request = NotificationRequest::deserialize(value).unwrap();
+    let item = &request.items[0];
+    assert_eq!(item.psp_reference, "7914073381342284");
+    assert_eq!(item.merchant_reference, "ORDER-1");
+    assert_eq!(item.event_code, EventCode::Capture);
+    assert_eq!(item.reason, "");
+    assert_eq!(item.amount.as_ref().map(|amount| amount.value), Some(1130));
+    assert_eq!(item.additional_data.auth_code(), Some("58747"));
+    assert_eq!(item.operations, ["REFUND"]);
+}
