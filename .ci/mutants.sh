@@ -24,13 +24,13 @@
 # Equivalent mutants, which no test can catch, are listed with the reason in
 # .cargo/mutants.toml.
 #
-# MUTANTS_JOBS (default 2) mutants are built and tested at once; MUTANTS_TIMEOUT (default 120)
+# MUTANTS_JOBS (default 1) mutants are built and tested at once; MUTANTS_TIMEOUT (default 120)
 # seconds is the most a mutant's tests may take.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 version=27.1.0
-jobs="${MUTANTS_JOBS:-2}"
+jobs="${MUTANTS_JOBS:-1}"
 timeout="${MUTANTS_TIMEOUT:-120}"
 out="${MUTANTS_OUT:-target/mutants-gate}"
 
@@ -81,7 +81,16 @@ else
 fi
 
 export CARGO_PROFILE_DEV_DEBUG=0 CARGO_PROFILE_TEST_DEBUG=0
-export CARGO_TARGET_DIR="${MUTANTS_TARGET_DIR:-$PWD/target/mutants}"
+# One target directory for every run, so that a run reuses the last one's build: only while one
+# mutant is built at a time. Cargo names a workspace member's artifacts the same whatever
+# directory the copy of the tree is in, so two copies building into one target directory test
+# each other's mutants (a mutant breaking every parse then passes, or an innocent one fails).
+# Several jobs each build in their copy's own target directory instead.
+if [ "$jobs" = 1 ]; then
+    export CARGO_TARGET_DIR="${MUTANTS_TARGET_DIR:-$PWD/target/mutants}"
+else
+    unset CARGO_TARGET_DIR
+fi
 export CARGO_TERM_COLOR=never
 
 failed=0
