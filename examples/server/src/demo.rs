@@ -259,12 +259,15 @@ pub fn next_steps(
         None => (String::new(), String::new()),
     };
     format!(
-        "\nThe server keeps running, and now logs every request. Try, in another terminal:\n\
+        "\nThe server keeps running, and now logs every request. Open the operator page at\n\
+         \x20 {page}\n\
+         or try, in another terminal:\n\
          \x20 curl {curl_auth}{notifications}\n\
          \x20 curl {curl_auth}{payments}\n\
          \x20 cargo run -p adyen-webhook-cli -- send --url {webhook} --key {current},{previous}{send_auth} --scenario capture\n\
          \x20 cargo run -p adyen-webhook-cli -- send --help\n\
          Stop it with Ctrl-C.\n",
+        page = running.admin_url("/"),
         notifications = running.admin_url("/api/notifications"),
         payments = running.admin_url(&format!("/api/payments/{order}")),
         webhook = running.url(WEBHOOK_PATH),
