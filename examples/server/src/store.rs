@@ -1078,17 +1078,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await
         .map_err(StoreError::new("reading payments"))?;
-        rows.iter()
-            .map(|row| {
-                let state: String = row
-                    .try_get("state")
-                    .map_err(StoreError::new("reading a payment"))?;
-                serde_json::from_str(&state).map_err(|error| StoreError {
-                    doing: "decoding a stored payment",
-                    source: error.into(),
-                })
-            })
-            .collect()
+        rows.iter().map(payment_from_row).collect()
     }
 
     /// The unprocessed notifications whose last attempt failed, dead-lettered ones included,
@@ -1115,17 +1105,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await
         .map_err(StoreError::new("reading payments"))?;
-        rows.iter()
-            .map(|row| {
-                let state: String = row
-                    .try_get("state")
-                    .map_err(StoreError::new("reading a payment"))?;
-                serde_json::from_str(&state).map_err(|error| StoreError {
-                    doing: "decoding a stored payment",
-                    source: error.into(),
-                })
-            })
-            .collect()
+        rows.iter().map(payment_from_row).collect()
     }
 
     /// Records that the keys `kcvs` of `route` are configured, as of `now` (ms since the epoch)
@@ -1316,6 +1296,17 @@ fn event_from_row(row: &AnyRow) -> Result<StoredEvent, StoreError> {
         })
     })()
     .map_err(read)
+}
+
+/// A payment's state as stored in its row's `state` column.
+fn payment_from_row(row: &AnyRow) -> Result<Payment, StoreError> {
+    let state: String = row
+        .try_get("state")
+        .map_err(StoreError::new("reading a payment"))?;
+    serde_json::from_str(&state).map_err(|error| StoreError {
+        doing: "decoding a stored payment",
+        source: error.into(),
+    })
 }
 
 fn notification_from_row(row: &AnyRow) -> Row {
