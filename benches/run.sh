@@ -4,8 +4,8 @@
 # Go libraries on the same bodies (standard and header-signed), an axum server with and without
 # the layer (and with parse + verify written in its handler instead) under wrk on loopback,
 # floods of over-limit bodies, the instruction counts with the guard's verdict
-# (benches/instructions/check.sh), the allocation counts of benches/allocations.rs when there is
-# one, and every target met or missed.
+# (benches/instructions/check.sh), the allocation counts of tests/allocations.rs, and every
+# target met or missed.
 #
 # Usage: benches/run.sh [--quick]
 #
@@ -96,15 +96,14 @@ guard="$(INSTRUCTIONS_OUT="$tmp/instructions.json" "$root/benches/instructions/c
 cat "$tmp/guard.log" >&2
 [[ -s "$tmp/instructions.json" ]] || { cat "$tmp/guard.err" >&2; die "benches/instructions/check.sh measured nothing"; }
 
-# Allocations per item: a bench target named `allocations` (benches/allocations.rs), when there
-# is one, prints JSON lines {"name": ..., "allocations_per_item": N} on stdout, one a figure;
-# every other line of its output is ignored.
-: >"$tmp/allocations.jsonl"
-if [[ -f "$root/benches/allocations.rs" ]]; then
-  say "allocations per item"
-  cargo bench --quiet --bench allocations 2>"$tmp/allocations.err" | grep '^{' >"$tmp/allocations.jsonl" \
-    || { cat "$tmp/allocations.err" >&2; die "cargo bench --bench allocations failed"; }
-fi
+# Allocations per item: tests/allocations.rs counts them with a counting global allocator (the
+# counts are exact, whatever the load) and prints JSON lines {"name": ..., "allocations_per_item":
+# N}, one a figure; every other line of its output is ignored. Its own assertions fail it when a
+# count grows past its bound.
+say "allocations per item"
+cargo test --quiet --test allocations -- --nocapture 2>"$tmp/allocations.err" \
+  | grep '^{' >"$tmp/allocations.jsonl" \
+  || { cat "$tmp/allocations.err" >&2; die "cargo test --test allocations failed"; }
 
 say "Adyen's official libraries"
 "$root/benches/official/run.sh" >"$tmp/official.jsonl" || die "benches/official/run.sh failed"

@@ -50,7 +50,7 @@ def main():
     parser.add_argument("--seconds", type=int, required=True)
     parser.add_argument("--instructions", help="counts.py's JSON: {benchmark: instructions}")
     parser.add_argument("--guard", help="the guard's last line (benches/instructions/check.sh)")
-    parser.add_argument("--allocations", help="JSON lines of an allocation-counting bench")
+    parser.add_argument("--allocations", help="JSON lines of tests/allocations.rs's counts")
     args = parser.parse_args()
 
     with open(args.official, encoding="utf-8") as f:
@@ -242,7 +242,7 @@ def main():
             row(f"instruction-count guard (benches/instructions/check.sh): {args.guard}", "", "",
                 "", "≤ +10% over the baseline", check("FAILED" not in args.guard))
 
-    # Allocations per item, from a counting-allocator bench when there is one (see run.sh).
+    # Allocations per item, from tests/allocations.rs's counting allocator (see run.sh).
     if args.allocations and os.path.exists(args.allocations):
         with open(args.allocations, encoding="utf-8") as f:
             for r in (json.loads(line) for line in f if line.strip()):

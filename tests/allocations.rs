@@ -4,7 +4,8 @@
 //! and at most 3.25 an item on the project's workload, whose strings with escapes cost more.
 //! Counts are deterministic: no timing involved, so the bounds are exact guards.
 //!
-//! `cargo test --test allocations -- --nocapture` prints the counts.
+//! `cargo test --test allocations -- --nocapture` prints the counts, and one JSON line each for
+//! `benches/run.sh`'s table.
 
 #[path = "../benches/common/mod.rs"]
 mod workload;
@@ -66,6 +67,11 @@ fn parse_and_verify_take_at_most_three_allocations_an_item_and_share_the_body() 
         "workload: {count} allocations for {} requests, {items} items: {per_item:.2} an item",
         cases.len()
     );
+    // For benches/run.sh's table: one JSON line a figure.
+    println!(
+        r#"{{"name": "the workload ({} requests, {items} items)", "allocations_per_item": {per_item:.2}}}"#,
+        cases.len()
+    );
     // 3.24 today: a string with escapes costs serde_json's scratch buffer one allocation or
     // more as it grows, on top of the request's shared buffer for decoded strings. Requests
     // without escapes take at most three an item.
@@ -79,6 +85,7 @@ fn parse_and_verify_take_at_most_three_allocations_an_item_and_share_the_body() 
     let body = received(&one);
     let count = allocations(|| assert_eq!(parse_and_verify(&body, &keys), 1));
     println!("one-item body: {count} allocations");
+    println!(r#"{{"name": "a 1-item body", "allocations_per_item": {count}}}"#);
     assert!(count <= 3, "{count} allocations for a one-item body");
 
     // Strings without escapes are slices of the body, not copies.

@@ -548,6 +548,16 @@ fn additional_data_collects_and_lends_its_entries() {
         .collect();
     assert_eq!(entries, [("a", "1"), ("b", "3")]);
     assert_eq!(data.get("b"), Some("3"));
+
+    // Already in order but for a key given twice in a row: still one entry, the last value.
+    let data: AdditionalData = [("a", "1"), ("a", "2"), ("b", "3")].into_iter().collect();
+    let entries: Vec<(&str, &str)> = data
+        .entries()
+        .iter()
+        .map(|(key, value)| (key.as_str(), value.as_str()))
+        .collect();
+    assert_eq!(entries, [("a", "2"), ("b", "3")]);
+    assert_eq!(data.len(), 2);
 }
 
 #[test]
