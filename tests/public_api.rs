@@ -539,24 +539,21 @@ fn a_layer_shows_that_it_has_a_callback() {
 
 #[test]
 fn additional_data_collects_and_lends_its_entries() {
+    fn entries(data: &AdditionalData) -> Vec<(&str, &str)> {
+        data.entries()
+            .iter()
+            .map(|(key, value)| (key.as_str(), value.as_str()))
+            .collect()
+    }
+
     let data: AdditionalData = [("b", "2"), ("a", "1"), ("b", "3")].into_iter().collect();
     // Sorted by key, a repeated key keeping its last value.
-    let entries: Vec<(&str, &str)> = data
-        .entries()
-        .iter()
-        .map(|(key, value)| (key.as_str(), value.as_str()))
-        .collect();
-    assert_eq!(entries, [("a", "1"), ("b", "3")]);
+    assert_eq!(entries(&data), [("a", "1"), ("b", "3")]);
     assert_eq!(data.get("b"), Some("3"));
 
     // Already in order but for a key given twice in a row: still one entry, the last value.
     let data: AdditionalData = [("a", "1"), ("a", "2"), ("b", "3")].into_iter().collect();
-    let entries: Vec<(&str, &str)> = data
-        .entries()
-        .iter()
-        .map(|(key, value)| (key.as_str(), value.as_str()))
-        .collect();
-    assert_eq!(entries, [("a", "2"), ("b", "3")]);
+    assert_eq!(entries(&data), [("a", "2"), ("b", "3")]);
     assert_eq!(data.len(), 2);
 }
 
