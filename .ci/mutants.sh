@@ -15,8 +15,8 @@
 # Each mutant runs only the tests that can see it: the library's unit and integration tests
 # (`--lib --tests`, every feature: the metrics code is behind `metrics`), not its doctests, which
 # compile one by one and take longer than everything else together; the server's unit tests and
-# the in-process integration tests that go through the worker and the store (`durable`, `e2e`,
-# `platform`, `standard_events`, `metrics`), on SQLite and, when TEST_DATABASE_URL is set, on
+# the in-process integration tests of the store and of what goes through the worker and the store
+# (`store`, `durable`, `e2e`, `platform`, `standard_events`, `metrics`), on SQLite and, when TEST_DATABASE_URL is set, on
 # PostgreSQL too; not `no_loss` (minutes of faults and restarts) nor `hostile_server` (the HTTP
 # surface, through a spawned binary), which reach these files only through the same paths. Builds have no debug info, share one target
 # directory (target/mutants) across runs, and each test run has a timeout.
@@ -130,7 +130,7 @@ run() {
 run library "$library_diff" --package tower-adyen-webhook --all-features \
     --cargo-arg=--lib --cargo-arg=--tests
 run server "$server_diff" --package adyen-webhook-server \
-    --cargo-arg=--lib --cargo-arg=--test=durable --cargo-arg=--test=e2e \
+    --cargo-arg=--lib --cargo-arg=--test=store --cargo-arg=--test=durable --cargo-arg=--test=e2e \
     --cargo-arg=--test=platform --cargo-arg=--test=standard_events --cargo-arg=--test=metrics
 
 if [ "$failed" != 0 ]; then

@@ -265,4 +265,62 @@ mod tests {
         let back: Text = serde_json::from_str(r#""Caf\u00e9""#).unwrap();
         assert_eq!(back, "Café");
     }
+
+    #[test]
+    fn every_comparison_tells_different_texts_apart() {
+        let text = Text::from("TestMerchant");
+        let (same, other) = ("TestMerchant", "OtherMerchant");
+        let (same_owned, other_owned) = (String::from(same), String::from(other));
+        // Text against str, &str and String, both ways round.
+        assert!(text == *same && text != *other);
+        assert!(*same == text && *other != text);
+        assert!(text == same && text != other);
+        assert!(same == text && other != text);
+        assert!(text == same_owned && text != other_owned);
+        assert!(same_owned == text && other_owned != text);
+    }
+
+    #[test]
+    fn views_and_conversions_keep_the_text() {
+        use std::collections::HashMap;
+        let text = Text::from("TestMerchant");
+        let as_str: &str = text.as_ref();
+        assert_eq!(as_str, "TestMerchant");
+        let as_bytes: &[u8] = text.as_ref();
+        assert_eq!(as_bytes, b"TestMerchant");
+        let borrowed: &str = text.borrow();
+        assert_eq!(borrowed, "TestMerchant");
+        // `Borrow<str>` and `Hash` agree, so a map keyed by Text is looked up with a &str.
+        let map = HashMap::from([(text.clone(), 1), (Text::from("Other"), 2)]);
+        assert_eq!(map.get("TestMerchant"), Some(&1));
+        assert_eq!(map.get("Other"), Some(&2));
+        assert_eq!(map.get("Missing"), None);
+
+        let owned = String::from("TestMerchant");
+        assert_eq!(Text::from(&owned), "TestMerchant");
+        assert_eq!(Text::from(&String::new()), "");
+        assert_eq!(Text::from(owned.clone().into_boxed_str()), "TestMerchant");
+        assert_eq!(Text::from(&text), "TestMerchant");
+        assert_eq!(String::from(text.clone()), "TestMerchant");
+        assert_eq!(Bytes::from(text), Bytes::from_static(b"TestMerchant"));
+    }
+
+    #[test]
+    fn deserializes_from_borrowed_and_owned_strings_only() {
+        // serde_json::Value hands its strings over owned (`visit_string`).
+        let value = serde_json::Value::String(String::from("TestMerchant"));
+        assert_eq!(
+            serde_json::from_value::<Text>(value).unwrap(),
+            "TestMerchant"
+        );
+        assert_eq!(
+            serde_json::from_str::<Text>(r#""TestMerchant""#).unwrap(),
+            "TestMerchant"
+        );
+        let error = serde_json::from_str::<Text>("12").unwrap_err().to_string();
+        assert_eq!(
+            error,
+            "invalid type: integer `12`, expected a string at line 1 column 2"
+        );
+    }
 }

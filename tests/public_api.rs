@@ -502,6 +502,27 @@ fn a_wrong_shape_is_named_in_the_error() {
             r#"{"notificationItems": [{"NotificationRequestItem": {"success": "true", "additionalData": 5}}]}"#,
             "expected an object of strings",
         ),
+        ("[]", "expected a notification request object"),
+        (
+            r#"{"notificationItems": [5]}"#,
+            "expected an object holding a `NotificationRequestItem`",
+        ),
+        (
+            r#"{"notificationItems": [{"NotificationRequestItem": 5}]}"#,
+            "expected a `NotificationRequestItem` object",
+        ),
+        (
+            r#"{"notificationItems": [{"NotificationRequestItem": {"pspReference": 5}}]}"#,
+            "expected a string",
+        ),
+        (
+            r#"{"notificationItems": [{"NotificationRequestItem": {"operations": 5}}]}"#,
+            "expected a sequence",
+        ),
+        (
+            r#"{"notificationItems": [{"NotificationRequestItem": {"amount": 5}}]}"#,
+            "expected an amount object",
+        ),
     ] {
         let error = NotificationRequest::from_slice(body.as_bytes()).unwrap_err();
         assert!(error.to_string().contains(expected), "{error}");
@@ -555,6 +576,9 @@ fn additional_data_collects_and_lends_its_entries() {
     let data: AdditionalData = [("a", "1"), ("a", "2"), ("b", "3")].into_iter().collect();
     assert_eq!(entries(&data), [("a", "2"), ("b", "3")]);
     assert_eq!(data.len(), 2);
+    // One key, given twice and nothing else.
+    let data: AdditionalData = [("a", "1"), ("a", "2")].into_iter().collect();
+    assert_eq!(entries(&data), [("a", "2")]);
 }
 
 #[test]

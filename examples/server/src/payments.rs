@@ -317,13 +317,11 @@ pub fn fold<'a>(
                     payment.refusal_reason = Some(item.reason.to_string());
                 }
             }
-            (EventCode::AuthorisationAdjustment, true) => match (value, latest_adjustment) {
-                (Some(value), None) => latest_adjustment = Some((arrival, value)),
-                (Some(value), Some((latest, _))) if arrival > latest => {
-                    latest_adjustment = Some((arrival, value));
-                }
-                _ => {}
-            },
+            // Arrivals are distinct (each kept item has its own first arrival): the latest one
+            // wins.
+            (EventCode::AuthorisationAdjustment, true) => {
+                latest_adjustment = latest_adjustment.max(value.map(|value| (arrival, value)));
+            }
             (EventCode::Capture, true) => {
                 captures.insert(modification, value.unwrap_or(0));
             }
@@ -403,7 +401,7 @@ pub fn fold<'a>(
         PaymentStatus::ChargedBack
     } else if disputed {
         PaymentStatus::Disputed
-    } else if payment.refunded > 0 && refundable > 0 && payment.refunded >= refundable {
+    } else if refundable > 0 && payment.refunded >= refundable {
         // Fully refunded only against a known amount: a refund that arrives before its capture
         // and authorisation leaves the payment partially refunded until they come.
         PaymentStatus::Refunded
@@ -1780,6 +1778,8 @@ mod tests {
         for url in [
             "https://ca-test.adyen.com@evil.example/reports/download/report.csv",
             "https://user:pass@ca-test.adyen.com/reports/download/report.csv",
+            "https://user@ca-test.adyen.com/reports/download/report.csv",
+            "https://:pass@ca-test.adyen.com/reports/download/report.csv",
             "https://evil.example/ca-test.adyen.com",
             "https://ca-test.adyen.com.evil.example/",
             "https://evil-adyen.com/",
@@ -1875,5 +1875,246 @@ mod tests {
         );
         assert_eq!(payment.authorised, Some(0));
         assert!(payment.problems.is_empty(), "{:?}", payment.problems);
+    }
+
+    #[test]
+    fn an_order_stands_where_its_latest_payment_not_refused_does() {
+        let payment = |status| Payment {
+            status,
+            ..Payment::default()
+        };
+        let (authorised, refused) = (
+            payment(PaymentStatus::Authorised),
+            payment(PaymentStatus::Refused),
+        );
+        let captured = payment(PaymentStatus::Captured);
+        assert_eq!(order_status(&[]), None);
+        assert_eq!(
+            order_status(std::slice::from_ref(&refused)),
+            Some(PaymentStatus::Refused)
+        );
+        // A shopper tried again after a refusal, or a refusal came after a success.
+        assert_eq!(
+            order_status(&[refused.clone(), authorised.clone()]),
+            Some(PaymentStatus::Authorised)
+        );
+        assert_eq!(
+            order_status(&[captured.clone(), refused.clone()]),
+            Some(PaymentStatus::Captured)
+        );
+        assert_eq!(
+            order_status(&[authorised, captured, refused]),
+            Some(PaymentStatus::Captured)
+        );
+    }
+
+    #[test]
+    fn events_are_listed_in_the_order_of_a_payment_s_life() {
+        let items = [
+            modification("CB", "CHARGEBACK", true, 1000),
+            modification("REV", "REFUNDED_REVERSED", true, 500),
+            modification("REF-FAIL", "REFUND_FAILED", true, 200),
+            modification("REF", "REFUND", true, 500),
+            modification("CAP", "CAPTURE", true, 1000),
+            modification("ADJ", "AUTHORISATION_ADJUSTMENT", true, 1000),
+            item("PAY", "AUTHORISATION", true, 1000),
+            item("PAY", "PENDING", true, 1000),
+        ];
+        let codes = |payment: Payment| -> Vec<String> {
+            payment
+                .events
+                .iter()
+                .map(|event| format!("{} {}", event.event_code, event.psp_reference))
+                .collect()
+        };
+        let expected = [
+            "PENDING PAY",
+            "AUTHORISATION PAY",
+            "AUTHORISATION_ADJUSTMENT ADJ",
+            "CAPTURE CAP",
+            "REFUND REF",
+            "REFUND_FAILED REF-FAIL",
+            "REFUNDED_REVERSED REV",
+            "CHARGEBACK CB",
+        ];
+        for arrivals in [items.to_vec(), items.iter().rev().cloned().collect()] {
+            assert_eq!(codes(fold("PAY", &arrivals)), expected);
+        }
+    }
+
+    #[test]
+    fn of_copies_that_differ_the_same_one_is_kept_whatever_the_order() {
+        // Unsigned fields only: no problem, and the same reason whichever came first.
+        let mut first = item("PAY", "AUTHORISATION", true, 1000);
+        first.reason = "Approved A".into();
+        let mut second = first.clone();
+        second.reason = "Approved B".into();
+        for arrivals in [[&first, &second], [&second, &first]] {
+            let payment = fold("PAY", arrivals);
+            assert!(payment.problems.is_empty(), "{:?}", payment.problems);
+            assert_eq!(payment.events.len(), 1);
+            assert_eq!(payment.events[0].reason, "Approved A");
+        }
+
+        // A signed field: a problem, and the copy first in canonical order is kept.
+        let mut other_order = first.clone();
+        other_order.merchant_reference = "order-0".into();
+        for arrivals in [[&first, &other_order], [&other_order, &first]] {
+            let payment = fold("PAY", arrivals);
+            assert_eq!(payment.events.len(), 1);
+            assert_eq!(payment.events[0].merchant_reference, "order-0");
+            assert_eq!(payment.merchant_reference, "order-0");
+            assert_eq!(
+                payment.problems,
+                [
+                    "AUTHORISATION PAY true: copies with different signed fields; the first in \
+                  canonical order is kept"
+                ]
+            );
+        }
+    }
+
+    #[test]
+    fn a_payment_s_references_are_those_of_its_authorisation() {
+        let mut capture = modification("CAP", "CAPTURE", true, 1000);
+        capture.merchant_reference = "capture-ref".into();
+        let mut refused = item("PAY", "AUTHORISATION", false, 1000);
+        refused.merchant_reference = "refused-ref".into();
+        let authorised = item("PAY", "AUTHORISATION", true, 1000);
+
+        // A successful authorisation first, then any authorisation, then the payment's own.
+        let payment = fold("PAY", [&capture, &refused, &authorised]);
+        assert_eq!(payment.merchant_reference, "order-1");
+        let payment = fold("PAY", [&capture, &refused]);
+        assert_eq!(payment.merchant_reference, "refused-ref");
+        let mut own = modification("PAY", "CANCELLATION", true, 1000);
+        own.original_reference = "".into();
+        own.merchant_reference = "own-ref".into();
+        let payment = fold("PAY", [&capture, &own]);
+        assert_eq!(payment.merchant_reference, "own-ref");
+        let payment = fold("PAY", [&capture]);
+        assert_eq!(payment.merchant_reference, "capture-ref");
+    }
+
+    #[test]
+    fn each_failure_is_named_as_a_problem() {
+        for (code, success, problem) in [
+            ("CAPTURE_FAILED", true, "capture failed"),
+            ("REFUND_FAILED", true, "refund failed"),
+            ("REFUNDED_REVERSED", true, "refund reversed"),
+            ("MANUAL_REVIEW_REJECT", true, "manual review rejected"),
+            ("CAPTURE", false, "modification refused"),
+            ("REFUND", false, "modification refused"),
+        ] {
+            let mut event = modification("MOD", code, success, 1000);
+            event.reason = "why".into();
+            let payment = fold("PAY", [&item("PAY", "AUTHORISATION", true, 1000), &event]);
+            assert_eq!(
+                payment.problems,
+                [format!("{code} MOD {problem}: why")],
+                "{code}"
+            );
+            let alerts: Vec<String> = actions(&payment)
+                .into_iter()
+                .filter_map(|action| match action {
+                    Action::AlertOperations { problem, .. } => Some(problem),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(alerts, [problem], "{code}");
+        }
+    }
+
+    #[test]
+    fn a_refund_of_a_negative_amount_is_not_recorded() {
+        let payment = fold(
+            "PAY",
+            [
+                &item("PAY", "AUTHORISATION", true, 1000),
+                &modification("CAP", "CAPTURE", true, 1000),
+                &modification("REF", "REFUND", true, -500),
+            ],
+        );
+        assert_eq!(payment.refunded, 0);
+        let all = actions(&payment);
+        assert!(
+            !all.iter()
+                .any(|action| matches!(action, Action::RecordRefund { .. })),
+            "{all:?}"
+        );
+        assert!(
+            all.iter().any(|action| matches!(
+                action,
+                Action::AlertOperations { problem, .. } if problem == "negative amount: not counted"
+            )),
+            "{all:?}"
+        );
+    }
+
+    #[test]
+    fn an_amount_is_shown_in_minor_units_with_its_currency() {
+        let refund = |amount| Action::RecordRefund {
+            merchant_reference: "order-1".into(),
+            psp_reference: "PAY".into(),
+            refund: "REF".into(),
+            amount,
+        };
+        assert_eq!(
+            refund(Some(Amount::new(1050, "EUR"))).to_string(),
+            r#"record a refund of 1050 "EUR" in minor units on order "order-1" (refund "REF" of payment "PAY")"#
+        );
+        assert_eq!(
+            refund(None).to_string(),
+            r#"record a refund of no amount on order "order-1" (refund "REF" of payment "PAY")"#
+        );
+    }
+
+    #[test]
+    fn the_reference_effects_log_each_action_with_its_key() {
+        use std::io;
+        use std::sync::{Arc, Mutex};
+
+        #[derive(Clone, Default)]
+        struct Captured(Arc<Mutex<Vec<u8>>>);
+        impl io::Write for Captured {
+            fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(buf);
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let action = Action::ConfirmOrder {
+            merchant_reference: "order-1".into(),
+            psp_reference: "PAY".into(),
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        tracing::subscriber::with_default(subscriber, || {
+            runtime.block_on(LogEffects.perform(&action.key(), &action))
+        })
+        .unwrap();
+        let logged = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        let line = logged
+            .lines()
+            .find(|line| line.contains("business logic"))
+            .unwrap_or_default();
+        assert!(
+            line.contains(r#"business logic: confirm order "order-1" (payment "PAY" authorised)"#),
+            "{logged}"
+        );
+        assert!(
+            line.contains(&format!("key={:?}", action.key())),
+            "{logged}"
+        );
     }
 }

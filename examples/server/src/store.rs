@@ -340,10 +340,7 @@ pub struct PaymentInputs {
 
 impl PaymentInputs {
     fn from_rows(rows: &[AnyRow]) -> Result<Self, StoreError> {
-        let mut inputs = Self {
-            items: Vec::with_capacity(rows.len()),
-            ..Self::default()
-        };
+        let mut inputs = Self::default();
         for row in rows {
             let id: i64 = row
                 .try_get("id")
@@ -1468,6 +1465,51 @@ mod tests {
             redact_url("postgres://adyen@localhost/shop"),
             "postgres://adyen@localhost/shop"
         );
+    }
+
+    #[test]
+    fn leaves_an_sqlite_url_as_written_unless_it_may_hold_a_secret() {
+        // Parsed and written back, these would come out percent-encoded.
+        for url in [
+            "sqlite://./my data/notifications.db?mode=rwc",
+            "sqlite:///var/lib/adyen webhooks/n.db",
+        ] {
+            assert_eq!(redact_url(url), url);
+        }
+        for (url, secret) in [
+            ("sqlite://n.db?password=hunter2", "hunter2"),
+            ("sqlite://u:hunter2@localhost/n.db", "hunter2"),
+        ] {
+            let redacted = redact_url(url);
+            assert!(!redacted.contains(secret), "{url} -> {redacted}");
+            assert!(redacted.contains("***"), "{url} -> {redacted}");
+        }
+    }
+
+    #[test]
+    fn asks_for_a_missing_file_to_be_created_in_the_url_s_own_syntax() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("n.db").display().to_string();
+        for (url, checked) in [
+            (
+                format!("sqlite://{file}"),
+                format!("sqlite://{file}?mode=rwc"),
+            ),
+            (
+                format!("sqlite://{file}?"),
+                format!("sqlite://{file}?mode=rwc"),
+            ),
+            (
+                format!("sqlite://{file}?cache=shared"),
+                format!("sqlite://{file}?cache=shared&mode=rwc"),
+            ),
+            (
+                format!("sqlite://{file}?mode=ro"),
+                format!("sqlite://{file}?mode=ro"),
+            ),
+        ] {
+            assert_eq!(check_url(&url).unwrap(), checked, "{url}");
+        }
     }
 
     #[test]
