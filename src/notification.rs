@@ -113,13 +113,21 @@ impl NotificationRequest {
     }
 
     fn parse(body: ByteString) -> Result<Self, ParseError> {
-        let body = Body::new(body);
+        // String values are read raw and their escapes decoded here, into the request's buffer,
+        // rather than by serde_json, whose decoding goes through a scratch buffer of its own that
+        // is allocated, and grown, for every request with an escape. A body this pass refuses
+        // is read again serde_json's way: what it accepts is then decided, and its error
+        // worded, by serde_json alone.
+        Self::parse_from(Body::new(body.clone(), Strings::Raw))
+            .or_else(|_| Self::parse_from(Body::new(body, Strings::Serde)))
+    }
+
+    fn parse_from(body: Body) -> Result<Self, ParseError> {
         let mut deserializer = serde_json::Deserializer::from_str(&body.text);
-        let request = RequestSeed(Source(Some(&body)))
+        RequestSeed(Source(Some(&body)))
             .deserialize(&mut deserializer)
             .and_then(|request| deserializer.end().map(|()| request))
-            .map_err(ParseError)?;
-        Ok(request)
+            .map_err(ParseError)
     }
 
     /// A body that is not UTF-8 fails: parsed as bytes, for serde_json's error and position.
@@ -738,15 +746,98 @@ impl<'de> Deserialize<'de> for EventCode {
 struct Body {
     text: ByteString,
     decoded: RefCell<BytesMut>,
+    strings: Strings,
+}
+
+/// Who decodes the body's string values.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Strings {
+    /// The visitors, from their raw JSON text ([`unescape`]).
+    Raw,
+    /// serde_json.
+    Serde,
 }
 
 impl Body {
-    fn new(text: ByteString) -> Self {
+    fn new(text: ByteString, strings: Strings) -> Self {
         Self {
             text,
             decoded: RefCell::new(BytesMut::new()),
+            strings,
         }
     }
+
+    /// Decodes a string's escapes into the request's buffer: `None` for what serde_json would
+    /// refuse in a string.
+    fn unescape(&self, escaped: &str, known: fn(&str) -> Option<&'static str>) -> Option<Text> {
+        let mut decoded = self.decoded.borrow_mut();
+        // The decoded text is never longer than its escaped form.
+        reserve(&mut decoded, escaped.len());
+        unescape(escaped.as_bytes(), &mut decoded)?;
+        let text = ByteString::try_from(decoded.split().freeze()).ok()?;
+        Some(match known(&text) {
+            Some(known) => Text::from_static(known),
+            None => Text::from(text),
+        })
+    }
+}
+
+/// Room for `len` more bytes of decoded text, and for the strings after it: one allocation a
+/// request, as a rule.
+fn reserve(decoded: &mut BytesMut, len: usize) {
+    if decoded.capacity() < len {
+        decoded.reserve(len.max(256));
+    }
+}
+
+/// Appends the text of a JSON string, given between its quotes as the body holds it, to `out`,
+/// its escapes decoded. serde_json has checked the escapes' syntax when it read past the string;
+/// what is left to refuse, with `None`, is a surrogate that is not part of a pair, which serde_json
+/// refuses in a string too.
+fn unescape(mut escaped: &[u8], out: &mut BytesMut) -> Option<()> {
+    while let Some(at) = memchr::memchr(b'\\', escaped) {
+        out.extend_from_slice(&escaped[..at]);
+        let (&kind, rest) = escaped[at + 1..].split_first()?;
+        escaped = rest;
+        let byte = match kind {
+            b'"' => b'"',
+            b'\\' => b'\\',
+            b'/' => b'/',
+            b'b' => b'\x08',
+            b'f' => b'\x0c',
+            b'n' => b'\n',
+            b'r' => b'\r',
+            b't' => b'\t',
+            b'u' => {
+                let (unit, rest) = hex_escape(escaped)?;
+                escaped = rest;
+                let character = match unit {
+                    0xD800..=0xDBFF => {
+                        let (low, rest) = hex_escape(escaped.strip_prefix(b"\\u")?)?;
+                        escaped = rest;
+                        char::decode_utf16([unit, low]).next()?.ok()?
+                    }
+                    _ => char::from_u32(u32::from(unit))?,
+                };
+                out.extend_from_slice(character.encode_utf8(&mut [0; 4]).as_bytes());
+                continue;
+            }
+            _ => return None,
+        };
+        out.extend_from_slice(&[byte]);
+    }
+    out.extend_from_slice(escaped);
+    Some(())
+}
+
+/// The four hex digits of a `\u` escape, and what follows them.
+fn hex_escape(escaped: &[u8]) -> Option<(u16, &[u8])> {
+    let (digits, rest) = escaped.split_first_chunk::<4>()?;
+    let mut unit = 0;
+    for &digit in digits {
+        unit = unit * 16 + u16::try_from(char::from(digit).to_digit(16)?).ok()?;
+    }
+    Some((unit, rest))
 }
 
 /// Where the strings being parsed lie: in the body when the deserializer reads it, else (a
@@ -754,7 +845,12 @@ impl Body {
 #[derive(Clone, Copy)]
 struct Source<'a>(Option<&'a Body>);
 
-impl Source<'_> {
+impl<'a> Source<'a> {
+    /// The body, when its string values are read raw.
+    fn raw(self) -> Option<&'a Body> {
+        self.0.filter(|body| body.strings == Strings::Raw)
+    }
+
     /// A string of the body, unescaped.
     fn text(self, text: &str) -> Text {
         match self.0 {
@@ -772,9 +868,7 @@ impl Source<'_> {
             return Text::new();
         }
         let mut decoded = body.decoded.borrow_mut();
-        if decoded.capacity() < text.len() {
-            decoded.reserve(text.len().max(256));
-        }
+        reserve(&mut decoded, text.len());
         decoded.extend_from_slice(text.as_bytes());
         let bytes = decoded.split().freeze();
         ByteString::try_from(bytes).map_or_else(|_| Text::from(text), Text::from)
@@ -806,11 +900,44 @@ impl<'a> TextSeed<'a> {
     }
 }
 
+impl TextSeed<'_> {
+    /// A string value from its raw JSON text: `null` is empty, and `None` is anything but a
+    /// string or what serde_json would refuse in one.
+    fn raw(self, body: &Body, raw: &str) -> Option<Text> {
+        // serde_json has read `raw` as one JSON value: what starts with a quote ends with one.
+        match raw.as_bytes().first() {
+            Some(b'"') => {}
+            _ if raw == "null" => return Some(Text::new()),
+            _ => return None,
+        }
+        let text = raw.get(1..raw.len() - 1)?;
+        if memchr::memchr(b'\\', text.as_bytes()).is_some() {
+            return body.unescape(text, self.known);
+        }
+        Some(match (self.known)(text) {
+            Some(known) => Text::from_static(known),
+            None => Text::slice_of(&body.text, text),
+        })
+    }
+}
+
+/// The error of a string value the raw pass refuses, never seen: the body is parsed again by
+/// serde_json, which says what is wrong.
+fn raw_refused<E: de::Error>() -> E {
+    E::custom("not a string value")
+}
+
 impl<'de> DeserializeSeed<'de> for TextSeed<'_> {
     type Value = Text;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Text, D::Error> {
-        deserializer.deserialize_option(self)
+        match self.source.raw() {
+            Some(body) => {
+                let raw = <&serde_json::value::RawValue>::deserialize(deserializer)?;
+                self.raw(body, raw.get()).ok_or_else(raw_refused)
+            }
+            None => deserializer.deserialize_option(self),
+        }
     }
 }
 
@@ -1443,7 +1570,21 @@ impl<'de> DeserializeSeed<'de> for ValueText<'_> {
     type Value = Option<Text>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(self)
+        let Some(body) = self.0.raw() else {
+            return deserializer.deserialize_any(self);
+        };
+        let raw = <&serde_json::value::RawValue>::deserialize(deserializer)?.get();
+        match raw {
+            "null" => Ok(None),
+            _ if raw.starts_with('"') => TextSeed::known(self.0, known_text)
+                .raw(body, raw)
+                .map(Some)
+                .ok_or_else(raw_refused),
+            // Not a string: its JSON text, as serde_json writes it.
+            _ => serde_json::from_str::<serde_json::Value>(raw)
+                .map(json_text)
+                .map_err(|_| raw_refused()),
+        }
     }
 }
 
@@ -1928,5 +2069,150 @@ mod tests {
                 "{body}"
             );
         }
+    }
+
+    /// The body parsed by one pass only: strings decoded by the visitors, or by serde_json.
+    fn one_pass(body: &str, strings: Strings) -> Result<NotificationRequest, ParseError> {
+        NotificationRequest::parse_from(Body::new(ByteString::from(body), strings))
+    }
+
+    /// `BODY` with `reason`, `merchantReference`, the currency, an `additionalData` value and an
+    /// `additionalData` key written as `text`, a JSON string's inside.
+    fn with_escapes(text: &str) -> String {
+        BODY.replace(r#""1234:7777:12/2012""#, &format!(r#""{text}""#))
+            .replace(r#""TestPayment-1407325143704""#, &format!(r#""x{text}""#))
+            .replace(r#""EUR""#, &format!(r#""{text}""#))
+            .replace(r#""58747""#, &format!(r#""{text}y""#))
+            .replace(r#""authCode""#, &format!(r#""k{text}""#))
+    }
+
+    #[test]
+    fn strings_decoded_from_their_raw_text_read_as_serde_json_decodes_them() {
+        for (escaped, decoded) in [
+            (r#"\"CVC Declined\""#, r#""CVC Declined""#),
+            (r"a\\b\/c", r"a\b/c"),
+            (r"\b\f\n\r\t", "\u{8}\u{c}\n\r\t"),
+            (r"Caf\u00e9 \u00E9 \u20ac", "Café é €"),
+            (r"\uD83D\uDE00 and \ud83d\ude00", "😀 and 😀"),
+            (r"\u0000\u001f\u007F", "\0\u{1f}\u{7f}"),
+            (r"\uFFFF\uffff", "\u{ffff}\u{ffff}"),
+            (r"\u0041\u0042", "AB"),
+            (r"Café — \n — 😀\u00e9", "Café — \n — 😀é"),
+            (r"\\", r"\"),
+            (r"\u0045UR", "EUR"),
+            (r"tru\u0065", "true"),
+        ] {
+            let body = with_escapes(escaped);
+            let raw = one_pass(&body, Strings::Raw).unwrap_or_else(|e| panic!("{escaped}: {e}"));
+            let serde = one_pass(&body, Strings::Serde).unwrap();
+            assert_eq!(raw, serde, "{escaped}");
+            let item = &raw.items[0];
+            assert_eq!(item.reason, decoded, "{escaped}");
+            assert_eq!(item.merchant_reference, format!("x{decoded}"));
+            assert_eq!(item.amount.as_ref().unwrap().currency, decoded);
+            assert_eq!(
+                item.additional_data.get(&format!("k{decoded}")),
+                Some(&*format!("{decoded}y"))
+            );
+        }
+    }
+
+    #[test]
+    fn decoded_strings_follow_each_other_in_one_buffer_without_mixing() {
+        let body = with_escapes(r"\u00e9\n");
+        let request = one_pass(&body, Strings::Raw).unwrap();
+        let item = &request.items[0];
+        assert_eq!(item.reason, "é\n");
+        assert_eq!(item.merchant_reference, "xé\n");
+        assert_eq!(item.additional_data.get("kAuthCode"), None);
+        assert_eq!(item.additional_data.get("ké\n"), Some("é\ny"));
+    }
+
+    #[test]
+    fn strings_refused_by_the_raw_pass_get_serde_jsons_own_error() {
+        for escaped in [
+            r"\uD800",
+            r"\uDC00",
+            r"\uDFFF x",
+            r"\uD800\u0041",
+            r"\uD800\uD800",
+            r"\uD800x",
+            r"\uDBFF\n",
+        ] {
+            let body = with_escapes(escaped);
+            let serde = one_pass(&body, Strings::Serde).unwrap_err().to_string();
+            assert!(one_pass(&body, Strings::Raw).is_err(), "{escaped}");
+            let err = NotificationRequest::from_slice(body.as_bytes()).unwrap_err();
+            assert_eq!(err.to_string(), serde, "{escaped}");
+            assert!(
+                serde.contains("surrogate") || serde.contains("hex escape"),
+                "{serde}"
+            );
+        }
+        for value in ["5", "-1", "1.5", "true", "{}", r#"["x"]"#] {
+            let body = BODY.replace(r#""1234:7777:12/2012""#, value);
+            let serde = one_pass(&body, Strings::Serde).unwrap_err().to_string();
+            assert!(one_pass(&body, Strings::Raw).is_err(), "{value}");
+            let err = NotificationRequest::from_slice(body.as_bytes()).unwrap_err();
+            assert_eq!(err.to_string(), serde, "{value}");
+            assert!(serde.contains("expected a string at line 9 "), "{serde}");
+        }
+    }
+
+    #[test]
+    fn additional_data_values_read_raw_as_serde_json_reads_them() {
+        let body = BODY.replace(
+            r#""authCode": "58747""#,
+            r#""authCode": "58747", "n": null, "i": -3, "u": 18446744073709551615, "f": 1.5e2,
+               "t": true, "a": [1, {"x": "y\n"}], "o": {"k" : "v\u00e9"}, "s": "\u00e9""#,
+        );
+        let raw = one_pass(&body, Strings::Raw).unwrap();
+        assert_eq!(raw, one_pass(&body, Strings::Serde).unwrap());
+        let data = &raw.items[0].additional_data;
+        assert_eq!(data.get("n"), None);
+        assert_eq!(data.get("i"), Some("-3"));
+        assert_eq!(data.get("u"), Some("18446744073709551615"));
+        assert_eq!(data.get("f"), Some("150.0"));
+        assert_eq!(data.get("t"), Some("true"));
+        assert_eq!(data.get("a"), Some(r#"[1,{"x":"y\n"}]"#));
+        assert_eq!(data.get("o"), Some(r#"{"k":"vé"}"#));
+        assert_eq!(data.get("s"), Some("é"));
+        // `null` and left out read as empty, as serde_json's pass reads them.
+        let body = BODY.replace(r#""1234:7777:12/2012""#, "null");
+        let raw = one_pass(&body, Strings::Raw).unwrap();
+        assert_eq!(raw, one_pass(&body, Strings::Serde).unwrap());
+        assert_eq!(raw.items[0].reason, "");
+    }
+
+    #[test]
+    fn unescape_takes_only_whole_escapes() {
+        let decode = |escaped: &[u8]| {
+            let mut out = BytesMut::new();
+            unescape(escaped, &mut out).map(|()| out)
+        };
+        assert_eq!(&decode(br"a\u00e9b\tc").unwrap()[..], "aéb\tc".as_bytes());
+        for truncated in [
+            &br"\"[..],
+            br"\u",
+            br"\u00e",
+            br"\uD83D\u",
+            br"\uD83D\uDE0",
+            br"\uD83D\",
+        ] {
+            assert!(decode(truncated).is_none(), "{truncated:?}");
+        }
+        for invalid in [
+            &br"\x"[..],
+            br"\u00g0",
+            br"\u+0e9",
+            br"\U00e9",
+            br"\uD83D\n\uDE00",
+        ] {
+            assert!(decode(invalid).is_none(), "{invalid:?}");
+        }
+        assert_eq!(hex_escape(b"00e9!"), Some((0xe9, &b"!"[..])));
+        assert_eq!(hex_escape(b"FfFf"), Some((0xffff, &b""[..])));
+        assert_eq!(hex_escape(b"1234"), Some((0x1234, &b""[..])));
+        assert_eq!(hex_escape(b"123"), None);
     }
 }
