@@ -1246,9 +1246,11 @@ impl<'de> Visitor<'de> for ItemsSeed<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        // Room for three items, which covers nearly every request and stays within the
-        // allocator's fast path (glibc's per-thread cache takes blocks up to about 1 KiB).
-        let mut items = Vec::with_capacity(3);
+        // Room for two items (752 bytes), which covers nearly every request and stays within
+        // the allocator's fast path: glibc's per-thread cache takes blocks up to about 1 KiB,
+        // and a larger block costs a pass over its free lists (`malloc_consolidate`), about a
+        // tenth of a one-item request's instructions.
+        let mut items = Vec::with_capacity(2);
         while let Some(item) = seq.next_element_seed(WrapperSeed(self.0))? {
             items.push(item);
         }
