@@ -107,8 +107,7 @@ fn parse_and_verify_take_at_most_three_allocations_an_item_and_share_the_body() 
     assert!(inside(item.hmac_signature().expect("signed")));
 
     // Strings with escapes are decoded into one buffer a request: after the first, the next
-    // ones cost nothing more (each shorter than the first, so that serde_json's own scratch
-    // buffer does not grow either).
+    // ones cost nothing more.
     let escaped = |strings: &[&str]| {
         let fields: Vec<String> = ["reason", "merchantReference", "eventDate"]
             .iter()
