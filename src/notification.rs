@@ -28,6 +28,8 @@ use serde::{Deserialize, Serialize};
 use crate::signature::IntBuf;
 use crate::text::Text;
 
+mod scan;
+
 /// A standard notification request: the whole body Adyen POSTs.
 ///
 /// It holds one item in practice, but may hold several; every item is verified and handed over.
@@ -113,18 +115,29 @@ impl NotificationRequest {
     }
 
     fn parse(body: ByteString) -> Result<Self, ParseError> {
-        let serde = || Self::parse_from(Body::new(body.clone(), Strings::Serde));
-        // A body without a backslash has no escape: serde_json hands every string over as a
-        // slice of the body. One with escapes would have serde_json decode them through a
-        // scratch buffer of its own, allocated and grown for each such request; instead its
-        // string values are read raw and decoded here, into the request's shared buffer. That
-        // path costs more instructions a string, so it is kept for the bodies that need it. A
-        // body it refuses is read again serde_json's way: what is accepted, and how an error
-        // reads, stay serde_json's.
-        if memchr::memchr(b'\\', body.as_bytes()).is_none() {
-            return serde();
+        // The usual shape of a notification is read without serde (`scan`): nearly every body
+        // Adyen sends. Anything else is read by serde.
+        let body = Body::new(body, Strings::Serde);
+        if let Some(request) = scan::request(&body) {
+            // Under fuzzing, every body the scanner reads is read by serde too, and the two must
+            // agree.
+            #[cfg(fuzzing)]
+            assert_eq!(Self::parse_from(body).ok().as_ref(), Some(&request));
+            return Ok(request);
         }
-        Self::parse_from(Body::new(body.clone(), Strings::Raw)).or_else(|_| serde())
+        // A body without a backslash has no escape: serde_json hands every string over as a
+        // slice of the body.
+        if memchr::memchr(b'\\', body.text.as_bytes()).is_none() {
+            return Self::parse_from(body);
+        }
+        // One with escapes would have serde_json decode them through a scratch buffer of its
+        // own, allocated and grown for each such request; instead its string values are read
+        // raw and decoded here, into the request's shared buffer. A body this pass refuses is
+        // read again serde_json's way: what is accepted, and how an error reads, stay
+        // serde_json's.
+        let text = body.text;
+        Self::parse_from(Body::new(text.clone(), Strings::Raw))
+            .or_else(|_| Self::parse_from(Body::new(text, Strings::Serde)))
     }
 
     fn parse_from(body: Body) -> Result<Self, ParseError> {
@@ -436,6 +449,9 @@ impl Amount {
 pub struct AdditionalData(Vec<(Text, Text)>);
 
 impl AdditionalData {
+    /// Room for the usual handful of entries, in one allocation.
+    const CAPACITY: usize = 8;
+
     /// The entries sorted by key, a key given more than once keeping its last value: what a map
     /// would hold, in one vector.
     fn from_entries(mut entries: Vec<(Text, Text)>) -> Self {
@@ -1069,9 +1085,19 @@ macro_rules! once {
 /// Reads a map's keys into an enum of the fields it knows, matching the key's bytes once.
 macro_rules! field_names {
     ($name:ident { $($variant:ident = $key:literal,)+ }) => {
+        #[derive(Clone, Copy)]
         enum $name {
             $($variant,)+
             Other,
+        }
+
+        impl $name {
+            fn of(key: &str) -> Self {
+                match key {
+                    $($key => $name::$variant,)+
+                    _ => $name::Other,
+                }
+            }
         }
 
         impl<'de> Deserialize<'de> for $name {
@@ -1086,10 +1112,7 @@ macro_rules! field_names {
                     }
 
                     fn visit_str<E: de::Error>(self, key: &str) -> Result<$name, E> {
-                        Ok(match key {
-                            $($key => $name::$variant,)+
-                            _ => $name::Other,
-                        })
+                        Ok($name::of(key))
                     }
                 }
 
@@ -1235,6 +1258,12 @@ impl<'de> Visitor<'de> for RequestSeed<'_> {
 
 struct ItemsSeed<'a>(Source<'a>);
 
+/// Room for two items (752 bytes), which covers nearly every request and stays within the
+/// allocator's fast path: glibc's per-thread cache takes blocks up to about 1 KiB, and a larger
+/// block costs a pass over its free lists (`malloc_consolidate`), about a tenth of a one-item
+/// request's instructions.
+const ITEMS_CAPACITY: usize = 2;
+
 impl<'de> DeserializeSeed<'de> for ItemsSeed<'_> {
     type Value = Vec<NotificationRequestItem>;
 
@@ -1251,11 +1280,7 @@ impl<'de> Visitor<'de> for ItemsSeed<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        // Room for two items (752 bytes), which covers nearly every request and stays within
-        // the allocator's fast path: glibc's per-thread cache takes blocks up to about 1 KiB,
-        // and a larger block costs a pass over its free lists (`malloc_consolidate`), about a
-        // tenth of a one-item request's instructions.
-        let mut items = Vec::with_capacity(2);
+        let mut items = Vec::with_capacity(ITEMS_CAPACITY);
         while let Some(item) = seq.next_element_seed(WrapperSeed(self.0))? {
             items.push(item);
         }
@@ -1557,8 +1582,7 @@ impl<'de> Visitor<'de> for DataSeed<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        // Room for the usual handful of entries, in one allocation.
-        let mut entries = Vec::with_capacity(8);
+        let mut entries = Vec::with_capacity(AdditionalData::CAPACITY);
         let key = StrictText(TextSeed::known(self.0, known_text));
         while let Some(key) = map.next_key_seed(key)? {
             if let Some(value) = map.next_value_seed(ValueText(self.0))? {
