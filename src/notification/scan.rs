@@ -92,17 +92,24 @@ impl<'a> Scan<'a> {
     /// Skips JSON's whitespace: space, tab, line feed and carriage return.
     fn whitespace(&mut self) {
         let bytes = self.bytes();
-        let mut at = self.at;
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = bytes.get(at) {
-            at += 1;
+        let mut rest = &bytes[self.at..];
+        while let [b' ' | b'\t' | b'\n' | b'\r', after @ ..] = rest {
+            rest = after;
         }
-        self.at = at;
+        self.at = bytes.len() - rest.len();
     }
 
     /// The next byte that is not whitespace, left unread.
     fn peek(&mut self) -> Option<u8> {
         self.whitespace();
         self.bytes().get(self.at).copied()
+    }
+
+    /// Reads the next byte that is not whitespace.
+    fn next(&mut self) -> Option<u8> {
+        let byte = self.peek()?;
+        self.at += 1;
+        Some(byte)
     }
 
     /// Reads `byte`, the next one that is not whitespace.
@@ -129,20 +136,20 @@ impl<'a> Scan<'a> {
         self.eat(b'"')?;
         let bytes = self.bytes();
         let start = self.at;
-        let mut end = start;
+        let mut rest = &bytes[start..];
         let mut escaped = false;
-        loop {
-            end += special(bytes.get(end..)?)?;
-            match bytes[end] {
-                b'"' => break,
-                // The backslash and the byte it escapes, which may be a quote.
+        let end = loop {
+            let at = special(rest)?;
+            match rest[at] {
+                b'"' => break bytes.len() - rest.len() + at,
+                // Past the backslash and the byte it escapes, which may be a quote.
                 b'\\' => {
                     escaped = true;
-                    end += 2;
+                    rest = rest[at..].get(2..)?;
                 }
                 _ => return None,
             }
-        }
+        };
         self.at = end + 1;
         // Both ends are quotes, so the slice lies on character boundaries.
         let text = self.text.get(start..end)?;
@@ -176,20 +183,16 @@ impl<'a> Scan<'a> {
     /// An object, `field` reading the value of each key.
     fn object(&mut self, mut field: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
         self.eat(b'{')?;
-        if self.peek()? == b'}' {
-            self.at += 1;
+        if self.eat(b'}').is_some() {
             return Some(());
         }
         loop {
             let key = self.plain_string()?;
             self.eat(b':')?;
             field(self, key)?;
-            match self.peek()? {
-                b',' => self.at += 1,
-                b'}' => {
-                    self.at += 1;
-                    return Some(());
-                }
+            match self.next()? {
+                b',' => {}
+                b'}' => return Some(()),
                 _ => return None,
             }
         }
@@ -198,18 +201,14 @@ impl<'a> Scan<'a> {
     /// An array, `element` reading each element.
     fn array(&mut self, mut element: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
         self.eat(b'[')?;
-        if self.peek()? == b']' {
-            self.at += 1;
+        if self.eat(b']').is_some() {
             return Some(());
         }
         loop {
             element(self)?;
-            match self.peek()? {
-                b',' => self.at += 1,
-                b']' => {
-                    self.at += 1;
-                    return Some(());
-                }
+            match self.next()? {
+                b',' => {}
+                b']' => return Some(()),
                 _ => return None,
             }
         }
@@ -776,7 +775,8 @@ mod tests {
 
     #[test]
     fn special_finds_the_first_quote_backslash_or_control_character() {
-        let text: Vec<u8> = (0..40).map(|i| b'a' + i % 26).collect();
+        // Five words of eight bytes, and three bytes after them.
+        let text: Vec<u8> = (0..43).map(|i| b'a' + i % 26).collect();
         assert_eq!(super::special(&text), None);
         assert_eq!(super::special(b""), None);
         for at in 0..text.len() {
@@ -784,7 +784,7 @@ mod tests {
                 let mut text = text.clone();
                 text[at] = byte;
                 // A second one after it, and bytes just around the ones sought.
-                text[(at + 3).min(39)] = b'"';
+                text[(at + 3).min(42)] = b'"';
                 assert_eq!(super::special(&text), Some(at), "{byte} at {at}");
             }
             for byte in [b' ', b'!', b'#', b'[', b']', 0x7f, 0x80, 0xff, 0x21 ^ 0x80] {
