@@ -167,7 +167,15 @@ impl<'a> Scan<'a> {
     fn decode(&self, raw: Raw<'a>, seed: TextSeed<'_>) -> Option<Text> {
         match raw.escaped {
             true => self.body.unescape(raw.text, seed.known),
-            false => seed.visit_borrowed_str::<Error>(raw.text).ok(),
+            false => Some(self.slice(raw.text, seed.known)),
+        }
+    }
+
+    /// A string of the body with no escape in it: a constant if `known` names it, else a slice.
+    fn slice(&self, text: &'a str, known: fn(&str) -> Option<&'static str>) -> Text {
+        match known(text) {
+            Some(known) => Text::from_static(known),
+            None => Text::slice_of(&self.body.text, text),
         }
     }
 
@@ -434,7 +442,7 @@ impl<'a> Scan<'a> {
             if scan.word("null") {
                 return Some(());
             }
-            let key = seed.visit_borrowed_str::<Error>(key).ok()?;
+            let key = scan.slice(key, known_text);
             let value = scan.string()?;
             let value = scan.decode(value, seed)?;
             entries.push((key, value));
