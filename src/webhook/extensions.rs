@@ -147,40 +147,42 @@ impl<'a> IntoIterator for &'a Notifications {
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct RejectedItems {
-    items: Arc<[RejectedItem]>,
+    /// `None` when there are none, as on nearly every request: an empty list costs no
+    /// allocation.
+    items: Option<Arc<[RejectedItem]>>,
 }
 
 impl RejectedItems {
     pub(crate) fn new(items: Vec<RejectedItem>) -> Self {
         Self {
-            items: items.into(),
+            items: (!items.is_empty()).then(|| items.into()),
         }
     }
 
     /// The rejected items, as a slice.
     pub fn items(&self) -> &[RejectedItem] {
-        &self.items
+        self.items.as_deref().unwrap_or_default()
     }
 
     /// The rejected items, in order.
     pub fn iter(&self) -> std::slice::Iter<'_, RejectedItem> {
-        self.items.iter()
+        self.items().iter()
     }
 
     /// The number of rejected items.
     pub fn len(&self) -> usize {
-        self.items.len()
+        self.items().len()
     }
 
     /// Whether no item was rejected.
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.items().is_empty()
     }
 
     /// The rejected item at `index` of this list (its position in the request is
     /// [`RejectedItem::index`]).
     pub fn get(&self, index: usize) -> Option<&RejectedItem> {
-        self.items.get(index)
+        self.items().get(index)
     }
 }
 
@@ -378,5 +380,36 @@ mod tests {
         assert!(none.is_empty());
         assert_eq!(none.len(), 0);
         assert!(RejectedItems::new(Vec::new()).is_empty());
+    }
+
+    #[test]
+    fn rejected_items_read_as_a_slice() {
+        let rejected = |index, psp: &'static str, error| RejectedItem {
+            index,
+            psp_reference: Text::from_static(psp),
+            event_code: EventCode::Authorisation,
+            error,
+        };
+        let items = RejectedItems::new(vec![
+            rejected(1, "PSP-1", VerifyError::Mismatch),
+            rejected(3, "PSP-3", VerifyError::MissingSignature),
+        ]);
+        assert!(!items.is_empty());
+        assert_eq!(items.len(), 2);
+        assert_eq!(items.items().len(), 2);
+        assert_eq!(items.get(1).map(|item| item.index), Some(3));
+        assert_eq!(items.get(2).map(|item| item.index), None);
+        let references: Vec<&str> = items.iter().map(|item| &*item.psp_reference).collect();
+        assert_eq!(references, ["PSP-1", "PSP-3"]);
+        let errors: Vec<_> = items
+            .clone()
+            .items()
+            .iter()
+            .map(|item| item.error)
+            .collect();
+        assert_eq!(
+            errors,
+            [VerifyError::Mismatch, VerifyError::MissingSignature]
+        );
     }
 }
