@@ -172,6 +172,8 @@ impl<'a> Scan<'a> {
     }
 
     /// A string of the body with no escape in it: a constant if `known` names it, else a slice.
+    /// What `TextSeed::visit_borrowed_str` gives, without its question of whether there is a
+    /// body to slice: the scanner always has one.
     fn slice(&self, text: &'a str, known: fn(&str) -> Option<&'static str>) -> Text {
         match known(text) {
             Some(known) => Text::from_static(known),
